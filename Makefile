@@ -1,0 +1,48 @@
+# csa-stats: `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# Build parameters (optional): make book PERIOD_END=2024-03
+PERIOD_END ?=
+BUILD_ARGS := $(if $(PERIOD_END),--period-end $(PERIOD_END))
+
+.PHONY: help install book test lint check-inputs demo clean
+
+help: ## Show this list
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required; set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+book: $(STAMP) ## Build the site on the embedded demo data (PERIOD_END=YYYY-MM optional)
+	$(BIN)/csa-stats build $(BUILD_ARGS)
+
+test: $(STAMP) ## Run every test: lint, types, unit, demo calibration, nbval, site build
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP) ## Lint and type-check only
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+check-inputs: $(STAMP) ## Validate data and parameters without building
+	$(BIN)/csa-stats check $(BUILD_ARGS)
+
+demo: $(STAMP) ## Regenerate the embedded demo data (seeded, deterministic)
+	$(BIN)/csa-stats make-demo
+
+clean: ## Remove build output and caches (keeps .venv)
+	rm -rf _build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
