@@ -1,0 +1,210 @@
+"""The run's parameters, validated once before any notebook runs.
+
+Two stages: :func:`parse_parameters` checks each value on its own (a malformed month, a period length
+out of range), and :func:`check_against_data` checks them against the data's coverage (a period end
+after the last month, a baseline outside the data). Both raise :class:`ParameterError`, whose message
+is one line naming the parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from csa_stats.taxonomy import financial_year_presets
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class ParameterError(ValueError):
+    """A run parameter is wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A run of whole months, ``start`` to ``end`` inclusive."""
+
+    start: pd.Period
+    end: pd.Period
+
+    @property
+    def months(self) -> int:
+        """Number of months in the window."""
+        return (self.end - self.start).n + 1
+
+    def contains(self, month: pd.Series) -> pd.Series:
+        """Boolean mask of the months (timestamps at the month start) inside the window."""
+        return (month >= self.start.start_time) & (month <= self.end.start_time)
+
+    @property
+    def label(self) -> str:
+        """Plain-English name: ``"2023/24"`` for a financial year, else ``"12 months to March 2024"``."""
+        if self.months == 12 and self.end.month == 3:
+            return f"{self.end.year - 1}/{str(self.end.year)[-2:]}"
+        if self.months == 12 and self.end.month == 12:
+            return str(self.end.year)
+        return f"{self.months} months to {self.end.strftime('%B %Y')}"
+
+    @property
+    def span(self) -> str:
+        """``"April 2023 to March 2024"``."""
+        return f"{self.start.strftime('%B %Y')} to {self.end.strftime('%B %Y')}"
+
+
+class RunParameters(BaseModel):
+    """Everything a build needs to know besides the data itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    period_end: str = Field(description="last month of the period, YYYY-MM")
+    period_months: int = Field(12, ge=1, le=60, description="length of the period in months")
+    comparison_end: str | None = Field(
+        None,
+        description="last month of the comparison period; default: the month before the period",
+    )
+    baseline_year: int = Field(2020, ge=2000, le=2100, description="serious-violence baseline year")
+    baseline_kind: Literal["calendar", "financial"] = "calendar"
+    goal_year: int = Field(2030, ge=2000, le=2100, description="year of the partnership's goal")
+    area: str = Field("coventry", min_length=1, description="area key in data/reference/areas.yml")
+    source: Literal["demo", "extract"] = "demo"
+    data_path: str = Field("", description="input file; empty means the embedded demo data")
+    population_path: str = Field(
+        "", description="ward populations CSV; empty means the demo values"
+    )
+
+    @field_validator("period_end", "comparison_end")
+    @classmethod
+    def _is_month(cls, value: str | None) -> str | None:
+        if value is not None and not _MONTH.match(value):
+            raise ValueError(f"{value!r} is not a month in the form YYYY-MM (for example 2024-03)")
+        return value
+
+    @model_validator(mode="after")
+    def _goal_after_baseline(self) -> RunParameters:
+        if self.goal_year <= self.baseline_year:
+            raise ValueError(
+                f"goal_year: {self.goal_year} is not after the baseline year {self.baseline_year}"
+            )
+        if self.source == "extract" and not self.data_path:
+            raise ValueError("data_path: the extract source needs a data path")
+        return self
+
+    @property
+    def period(self) -> Window:
+        """The period reported on."""
+        end = pd.Period(self.period_end, freq="M")
+        return Window(end - (self.period_months - 1), end)
+
+    @property
+    def comparison(self) -> Window:
+        """The period compared with: by default the same length, immediately before."""
+        end = (
+            pd.Period(self.comparison_end, freq="M")
+            if self.comparison_end
+            else self.period.start - 1
+        )
+        return Window(end - (self.period_months - 1), end)
+
+    @property
+    def baseline(self) -> Window:
+        """The baseline year as a window (calendar year, or April to March)."""
+        if self.baseline_kind == "calendar":
+            return Window(
+                pd.Period(f"{self.baseline_year}-01", "M"),
+                pd.Period(f"{self.baseline_year}-12", "M"),
+            )
+        return Window(
+            pd.Period(f"{self.baseline_year}-04", "M"),
+            pd.Period(f"{self.baseline_year + 1}-03", "M"),
+        )
+
+    def notebook_parameters(self) -> dict[str, Any]:
+        """The values papermill injects into every chapter notebook."""
+        return self.model_dump()
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if not location and ":" in message:  # model-level checks put the parameter in the message
+        location, message = (part.strip() for part in message.split(":", 1))
+    value = first.get("input")
+    if first["type"] == "extra_forbidden":
+        return f"parameter {location}: unknown parameter"
+    if first["type"] in {"literal_error", "greater_than_equal", "less_than_equal", "int_parsing"}:
+        return f"parameter {location}: {value!r}: {message}"
+    return f"parameter {location}: {message}"
+
+
+def parse_parameters(values: dict[str, Any]) -> RunParameters:
+    """Validate raw parameter values (from the CLI, a file or papermill).
+
+    A ``preset`` (a financial year such as ``"2023/24"``) may stand for ``period_end`` with a 12-month
+    period.
+
+    Raises
+    ------
+    ParameterError
+        One line naming the parameter and what is wrong.
+    """
+    values = {k: v for k, v in values.items() if v is not None}
+    preset = values.pop("preset", None)
+    if preset is not None:
+        presets = financial_year_presets()
+        if preset not in presets:
+            raise ParameterError(
+                f"parameter preset: {preset!r} is not a known financial year ({', '.join(presets)})"
+            )
+        if "period_end" in values and values["period_end"] != presets[preset]:
+            raise ParameterError("parameter preset: give either a preset or a period_end, not both")
+        values["period_end"] = presets[preset]
+        values.setdefault("period_months", 12)
+    try:
+        return RunParameters(**values)
+    except ValidationError as error:
+        raise ParameterError(_first_error(error)) from None
+
+
+def check_against_data(params: RunParameters, first: pd.Period, last: pd.Period) -> None:
+    """Check that the periods the parameters name are covered by data from ``first`` to ``last``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter whose period falls outside the data.
+    """
+    coverage = f"the data run from {first.strftime('%Y-%m')} to {last.strftime('%Y-%m')}"
+    period, comparison, baseline = params.period, params.comparison, params.baseline
+    if period.end > last:
+        raise ParameterError(
+            f"parameter period_end: {params.period_end} is after the data's last month; {coverage}"
+        )
+    if period.start < first:
+        raise ParameterError(
+            f"parameter period_end: the {period.months}-month period ending {params.period_end} "
+            f"starts in {period.start.strftime('%Y-%m')}, before the data; {coverage}"
+        )
+    if comparison.end >= period.start:
+        raise ParameterError(
+            f"parameter comparison_end: {comparison.end.strftime('%Y-%m')} overlaps the period "
+            f"({period.start.strftime('%Y-%m')} to {period.end.strftime('%Y-%m')})"
+        )
+    if comparison.start < first:
+        raise ParameterError(
+            f"parameter comparison_end: the comparison period starts in "
+            f"{comparison.start.strftime('%Y-%m')}, before the data; {coverage}"
+        )
+    if baseline.start < first or baseline.end > last:
+        raise ParameterError(
+            f"parameter baseline_year: the {params.baseline_kind} baseline {baseline.span} is "
+            f"outside the data; {coverage}"
+        )
+    if params.goal_year < period.end.year:
+        raise ParameterError(
+            f"parameter goal_year: {params.goal_year} is before the period's end ({params.period_end})"
+        )

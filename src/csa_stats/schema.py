@@ -1,0 +1,168 @@
+"""The tidy incident table: one row per recorded crime or ASB report, and its declared schema.
+
+Every source adapter returns this table; :func:`validate_incidents` checks it with a pandera schema and
+turns the first failures into a one-line error that names the input, the column and the row.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+import pandera.pandas as pa
+
+from csa_stats.taxonomy import Area, offence_table, reference_lists
+
+#: Sources an incident can come from.
+SOURCES: Final = ("demo", "extract", "police-uk")
+
+#: Flags recorded against an incident. Missing (<NA>) means the source does not record the flag,
+#: which is not the same as False.
+FLAG_COLUMNS: Final = ("domestic_abuse", "knife", "firearm", "alcohol", "hate")
+
+#: Columns of the tidy table, in order.
+COLUMNS: Final = (
+    "incident_id",
+    "month",
+    "date",
+    "hour",
+    "offence_code",
+    "offence",
+    "offence_group",
+    "offence_subgroup",
+    "crime_type",
+    "is_crime",
+    "ward_code",
+    "ward_name",
+    "lsoa_code",
+    *FLAG_COLUMNS,
+    "hate_strand",
+    "victim_age_band",
+    "victim_sex",
+    "source",
+)
+
+#: Text columns stored as pandas categoricals to keep the table small.
+CATEGORICAL_COLUMNS: Final = (
+    "offence_code",
+    "offence",
+    "offence_group",
+    "offence_subgroup",
+    "crime_type",
+    "ward_code",
+    "ward_name",
+    "hate_strand",
+    "victim_age_band",
+    "victim_sex",
+    "source",
+)
+
+
+class IncidentDataError(ValueError):
+    """An input does not fit the tidy incident table; the message names where."""
+
+
+def incident_schema(area: Area) -> pa.DataFrameSchema:
+    """Return the pandera schema of the tidy incident table for an area.
+
+    The ward columns must hold the area's wards; offence columns must agree with the taxonomy.
+    """
+    offences = offence_table()
+    lists = reference_lists()
+    month_start = pa.Check(
+        lambda s: s.dt.day == 1, element_wise=False, error="month is not the 1st"
+    )
+    flag = pa.Column("boolean", nullable=True)
+    return pa.DataFrameSchema(
+        {
+            "incident_id": pa.Column(str, unique=True, nullable=False),
+            "month": pa.Column("datetime64[ns]", month_start, nullable=False),
+            "date": pa.Column("datetime64[ns]", nullable=True),
+            "hour": pa.Column("Int8", pa.Check.in_range(0, 23), nullable=True),
+            "offence_code": pa.Column(checks=pa.Check.isin(list(offences.index)), nullable=False),
+            "offence": pa.Column(checks=pa.Check.isin(list(offences["name"])), nullable=False),
+            "offence_group": pa.Column(
+                checks=pa.Check.isin(sorted(set(offences["group"]))), nullable=False
+            ),
+            "offence_subgroup": pa.Column(
+                checks=pa.Check.isin(sorted(set(offences["subgroup"]))), nullable=False
+            ),
+            "crime_type": pa.Column(checks=pa.Check.isin(lists["police_uk_types"]), nullable=False),
+            "is_crime": pa.Column(bool, nullable=False),
+            "ward_code": pa.Column(checks=pa.Check.isin(area.ward_codes), nullable=True),
+            "ward_name": pa.Column(checks=pa.Check.isin(list(area.wards.values())), nullable=True),
+            "lsoa_code": pa.Column(checks=pa.Check.str_matches(r"^[EW]01\d{6}$"), nullable=True),
+            **{name: flag for name in FLAG_COLUMNS},
+            "hate_strand": pa.Column(checks=pa.Check.isin(lists["hate_strands"]), nullable=True),
+            "victim_age_band": pa.Column(checks=pa.Check.isin(lists["age_bands"]), nullable=True),
+            "victim_sex": pa.Column(checks=pa.Check.isin(lists["sexes"]), nullable=True),
+            "source": pa.Column(checks=pa.Check.isin(list(SOURCES)), nullable=False),
+        },
+        checks=[
+            pa.Check(
+                lambda df: (
+                    df["date"].isna() | (df["date"].dt.to_period("M").dt.start_time == df["month"])
+                ),
+                error="date is not in its month",
+            ),
+        ],
+        strict=True,
+        ordered=False,
+        name="incidents",
+    )
+
+
+def _describe_failures(error: pa.errors.SchemaErrors, origin: str) -> str:
+    """One line naming the first failing column and row, and how many more failures there are."""
+    cases = error.failure_cases
+    first = cases.iloc[0]
+    column = first.get("column")
+    index = first.get("index")
+    check = first.get("check")
+    value = first.get("failure_case")
+    where = f"column '{column}'" if isinstance(column, str) else "table"
+    if index is not None and not pd.isna(index):
+        where += f", row {int(index) + 1}"
+    more = len(cases) - 1
+    tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
+    return f"{origin}: {where}: value {value!r} fails {check}{tail}"
+
+
+def validate_incidents(frame: pd.DataFrame, area: Area, origin: str) -> pd.DataFrame:
+    """Validate a tidy incident table and return it unchanged.
+
+    Parameters
+    ----------
+    frame
+        The table a source adapter produced.
+    area
+        The area the table must belong to (its wards).
+    origin
+        The input's name (a file path), put at the front of any error.
+
+    Raises
+    ------
+    IncidentDataError
+        With one line that names the input, the column and the first failing row.
+    """
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise IncidentDataError(f"{origin}: missing column(s): {', '.join(missing)}")
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    if extra:
+        raise IncidentDataError(f"{origin}: unexpected column(s): {', '.join(map(str, extra))}")
+    if frame.empty:
+        raise IncidentDataError(f"{origin}: the table has no rows")
+    try:
+        incident_schema(area).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        raise IncidentDataError(_describe_failures(error, origin)) from None
+    return frame
+
+
+def to_storage_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy with text columns as categoricals and columns in schema order."""
+    out = frame.loc[:, list(COLUMNS)].copy()
+    for column in CATEGORICAL_COLUMNS:
+        out[column] = out[column].astype("category")
+    return out

@@ -1,0 +1,96 @@
+"""Offence taxonomy and areas, read from ``data/reference/*.yml``.
+
+Definitions live in configuration so that a partnership can change them without touching code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from csa_stats import paths
+
+
+@dataclass(frozen=True)
+class Area:
+    """A local authority the publication can be built for."""
+
+    key: str
+    name: str
+    lad_code: str
+    census_2021_population: int
+    city_centre_ward: str
+    wards: dict[str, str]  # ward code -> ward name
+
+    @property
+    def ward_codes(self) -> list[str]:
+        """Ward codes in code order."""
+        return sorted(self.wards)
+
+
+def _read_yaml(path: Path) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+@lru_cache(maxsize=4)
+def offence_table(path: Path | None = None) -> pd.DataFrame:
+    """Return the offence taxonomy as a table indexed by offence code.
+
+    Columns: name, group, subgroup, police_uk_type, person_victim, crime.
+    """
+    path = path or paths.reference_dir() / "offences.yml"
+    raw = _read_yaml(path)["offences"]
+    table = pd.DataFrame.from_dict(raw, orient="index")
+    table.index = table.index.astype(str)
+    table.index.name = "offence_code"
+    table["crime"] = (
+        table.get("crime", pd.Series(True, index=table.index)).fillna(True).astype(bool)
+    )
+    table["person_victim"] = table["person_victim"].astype(bool)
+    return table
+
+
+@lru_cache(maxsize=4)
+def reference_lists(path: Path | None = None) -> dict[str, list[str]]:
+    """Return the controlled vocabularies: police.uk types, age bands, sexes, hate strands."""
+    path = path or paths.reference_dir() / "offences.yml"
+    raw = _read_yaml(path)
+    keys = ("police_uk_types", "age_bands", "sexes", "hate_strands")
+    return {key: [str(v) for v in raw[key]] for key in keys}
+
+
+def load_area(key: str = "coventry", path: Path | None = None) -> Area:
+    """Return the named area from ``areas.yml``.
+
+    Raises
+    ------
+    KeyError
+        If the area is not configured, naming the ones that are.
+    """
+    path = path or paths.reference_dir() / "areas.yml"
+    areas = _read_yaml(path)
+    if key not in areas:
+        raise KeyError(f"area {key!r} is not in {path.name}; configured areas: {sorted(areas)}")
+    entry = areas[key]
+    return Area(
+        key=key,
+        name=str(entry["name"]),
+        lad_code=str(entry["lad_code"]),
+        census_2021_population=int(entry["census_2021_population"]),
+        city_centre_ward=str(entry["city_centre_ward"]),
+        wards={str(code): str(name) for code, name in entry["wards"].items()},
+    )
+
+
+def financial_year_presets(path: Path | None = None) -> dict[str, str]:
+    """Financial-year presets: name (``"2023/24"``) -> period end month (``"2024-03"``)."""
+    path = path or paths.reference_dir() / "periods.yml"
+    return {str(k): str(v) for k, v in _read_yaml(path)["financial_years"].items()}
