@@ -1,0 +1,76 @@
+"""What a chapter notebook needs, prepared in one call from its parameters.
+
+A notebook's first code cell is ``ch = open_chapter(period_end=..., ...)``; everything it shows comes
+from ``ch`` and the functions of this package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csa_stats import paths
+from csa_stats.params import RunParameters, check_against_data, parse_parameters
+from csa_stats.population import read_population
+from csa_stats.schema import validate_incidents
+from csa_stats.sources.demo import read_demo
+from csa_stats.sources.extract import read_extract
+from csa_stats.taxonomy import Area, load_area
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter's parameters, area, validated incidents, ward populations and output folder."""
+
+    params: RunParameters
+    area: Area
+    incidents: pd.DataFrame
+    population: pd.DataFrame
+    out_dir: Path
+
+    @property
+    def is_demo(self) -> bool:
+        """True when the chapter is built from the embedded demonstration data."""
+        return self.params.source == "demo"
+
+    @property
+    def data_span(self) -> tuple[pd.Period, pd.Period]:
+        """First and last month of the data."""
+        month = self.incidents["month"]
+        return pd.Period(month.min(), "M"), pd.Period(month.max(), "M")
+
+
+def load_incidents(params: RunParameters, area: Area) -> pd.DataFrame:
+    """Read the incidents the parameters name and validate them against the schema."""
+    if params.source == "demo":
+        path = Path(params.data_path) if params.data_path else paths.demo_incidents_path()
+        frame = read_demo(path)
+    else:
+        path = Path(params.data_path)
+        frame = read_extract(path)
+    return validate_incidents(frame, area, str(path))
+
+
+def prepare(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame]:
+    """Load and check everything a build needs; raise on the first problem."""
+    area = load_area(params.area)
+    incidents = load_incidents(params, area)
+    first, last = pd.Period(incidents["month"].min(), "M"), pd.Period(incidents["month"].max(), "M")
+    check_against_data(params, first, last)
+    population_path = Path(params.population_path) if params.population_path else None
+    population = read_population(area, population_path)
+    return area, incidents, population
+
+
+def open_chapter(out_dir: Path | None = None, **values: Any) -> Chapter:
+    """Validate the notebook's parameters, load the data and return the chapter's context.
+
+    ``out_dir`` (default: the working directory, which papermill and nbval set to the notebook's
+    folder) receives the chapter's figures and downloads.
+    """
+    params = parse_parameters(values)
+    area, incidents, population = prepare(params)
+    return Chapter(params, area, incidents, population, out_dir or Path.cwd())

@@ -1,0 +1,190 @@
+"""The "Key findings" chapter: recorded crime and ASB for the period, top offences, wards, trend."""
+
+from __future__ import annotations
+
+from csa_stats import charts, measures, narrative
+from csa_stats.chapter import Chapter
+from csa_stats.tables import (
+    fmt_count,
+    fmt_pct,
+    fmt_rate,
+    fmt_signed_count,
+    fmt_yes_no,
+    publish_table,
+)
+
+
+def _scope(ch: Chapter) -> str:
+    p = ch.params.period
+    return (
+        f"the {p.months} months from {p.span}" if p.months != 12 else f"the 12 months from {p.span}"
+    )
+
+
+def summary(ch: Chapter) -> str:
+    """The verdict first: the period's headline numbers in sentences, then the caveats."""
+    crime = measures.period_change(measures.crimes(ch.incidents), ch.params)
+    asb = measures.period_change(measures.asb(ch.incidents), ch.params)
+    top = measures.top_offences(ch.incidents, ch.params, n=1)
+    wards = measures.ward_table(ch.incidents, ch.population, ch.params)
+    top_name, top_row = top.index[0], top.iloc[0]
+    highest = wards.iloc[0]
+    comparison = ch.params.comparison
+    lines = [
+        f"**In {_scope(ch)}, police recorded {fmt_count(crime.current)} crimes in {ch.area.name}.**",
+        "",
+        f"- {narrative.describe_change('Total recorded crime', crime, 'offences')}",
+        f"- {narrative.describe_change('Anti-social behaviour (ASB)', asb, 'reports')}",
+        f"- The most recorded offence was {top_name.lower()}: {fmt_count(top_row['current'])} "
+        f"offences, {fmt_pct(top_row['share_pct'])} of total recorded crime.",
+        f"- {highest['ward_name']} had the highest rate, {fmt_rate(highest['rate_per_1000'])} crimes "
+        f"per 1,000 residents, and {fmt_pct(highest['share_pct'])} of all recorded crime.",
+        "",
+        ":::{admonition} How to read these figures\n:class: note\n\n"
+        f"Each period is compared with {comparison.span} ({comparison.label}). A change is called "
+        "real only when a test of the two counts says it is unlikely to be chance "
+        "(see [Methodology](../methodology.md)). ASB reports are shown beside crime but are not part "
+        "of total recorded crime. Recorded crime reflects what is reported to and recorded by the "
+        "police, not all crime that happens.\n:::",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def headline_section(ch: Chapter) -> str:
+    """Table of total recorded crime and ASB, period against comparison period."""
+    table = measures.headline_table(ch.incidents, ch.params)
+    p, c = ch.params.period, ch.params.comparison
+    return publish_table(
+        table,
+        name="headline",
+        caption=f"Recorded crime and ASB in {ch.area.name}, {p.label} against {c.label}",
+        columns={
+            "current": (p.label, fmt_count),
+            "previous": (c.label, fmt_count),
+            "change": ("Change", fmt_signed_count),
+            "change_pct": ("Change (%)", lambda v: fmt_pct(v, signed=True)),
+            "significant": ("More than chance?", fmt_yes_no),
+        },
+        out_dir=ch.out_dir,
+        index_label="Measure",
+    )
+
+
+def trend_section(ch: Chapter) -> str:
+    """Monthly chart of recorded crime and ASB across all the data."""
+    monthly = measures.monthly_counts(ch.incidents)
+    crime = measures.period_change(measures.crimes(ch.incidents), ch.params)
+    p, c = ch.params.period, ch.params.comparison
+    title = f"Recorded crime {narrative.direction_word(crime)} in {p.label} against {c.label}"
+    first, last = monthly.index[0], monthly.index[-1]
+    peak_month = monthly["recorded_crime"].idxmax()
+    alt = (
+        f"Line chart of recorded crime and anti-social behaviour in {ch.area.name} each month from "
+        f"{first:%B %Y} to {last:%B %Y}. Recorded crime ranges from "
+        f"{fmt_count(monthly['recorded_crime'].min())} to {fmt_count(monthly['recorded_crime'].max())} "
+        f"a month, highest in {peak_month:%B %Y}; ASB ranges from {fmt_count(monthly['asb'].min())} to "
+        f"{fmt_count(monthly['asb'].max())} a month. The period {p.span} is shaded, with the "
+        f"comparison period before it."
+    )
+    fig = charts.monthly_trend_chart(monthly, p, c, title)
+    data = monthly.rename(columns={"recorded_crime": "recorded_crime", "asb": "asb_reports"})
+    data.index = data.index.strftime("%Y-%m")
+    return charts.publish_figure(
+        fig,
+        "monthly-trend",
+        data,
+        alt,
+        f"Recorded crime and ASB each month, {ch.area.name}. Shaded: the period and the comparison period.",
+        ch.out_dir,
+    )
+
+
+def offences_section(ch: Chapter) -> str:
+    """The ten most recorded offences, chart and table."""
+    top = measures.top_offences(ch.incidents, ch.params, n=10)
+    p, c = ch.params.period, ch.params.comparison
+    first = top.index[0]
+    title = f"{first} was the most recorded offence in {p.label}"
+    alt = (
+        f"Bar chart of the ten most recorded offences in {ch.area.name} in {p.label}. "
+        + "; ".join(f"{name}: {fmt_count(row['current'])}" for name, row in top.iterrows())
+        + "."
+    )
+    fig = charts.bar_chart(top["current"], title, f"Offences recorded in {p.label}")
+    figure_block = charts.publish_figure(
+        fig,
+        "top-offences",
+        top[["current"]].rename(columns={"current": "offences"}),
+        alt,
+        f"The ten most recorded offences in {ch.area.name}, {p.label}.",
+        ch.out_dir,
+    )
+    table_block = publish_table(
+        top,
+        name="top-offences-table",
+        caption=f"The ten most recorded offences, {p.label} against {c.label}",
+        columns={
+            "current": (p.label, fmt_count),
+            "share_pct": ("Share of total recorded crime", fmt_pct),
+            "previous": (c.label, fmt_count),
+            "change_pct": ("Change (%)", lambda v: fmt_pct(v, signed=True)),
+            "significant": ("More than chance?", fmt_yes_no),
+        },
+        out_dir=ch.out_dir,
+        index_label="Offence",
+    )
+    return figure_block + "\n" + table_block
+
+
+def wards_section(ch: Chapter) -> str:
+    """All wards: counts, rates per 1,000 residents, rank and change; chart and table."""
+    wards = measures.ward_table(ch.incidents, ch.population, ch.params)
+    p, c = ch.params.period, ch.params.comparison
+    top = wards.iloc[0]
+    centre = ch.area.wards[ch.area.city_centre_ward]
+    title = f"{top['ward_name']} had the highest rate of recorded crime in {p.label}"
+    alt = (
+        f"Bar chart of recorded crimes per 1,000 residents in each of {ch.area.name}'s "
+        f"{len(wards)} wards in {p.label}, highest first: "
+        + "; ".join(f"{r['ward_name']} {fmt_rate(r['rate_per_1000'])}" for _, r in wards.iterrows())
+        + "."
+    )
+    fig = charts.ward_rate_chart(wards, title, highlight=centre)
+    data = wards[["ward_name", "current", "population", "rate_per_1000"]].rename(
+        columns={"current": "recorded_crimes"}
+    )
+    figure_block = charts.publish_figure(
+        fig,
+        "ward-rates",
+        data,
+        alt,
+        f"Recorded crimes per 1,000 residents by ward, {p.label}. {centre}, the city centre, is "
+        "highlighted: its residents are few beside the people who visit, work and go out there, so "
+        "its rate per resident overstates the risk to any one person.",
+        ch.out_dir,
+    )
+    shown = wards.set_index("ward_name")
+    table_block = publish_table(
+        shown,
+        name="wards",
+        caption=f"Recorded crime by ward, {p.label} against {c.label}",
+        columns={
+            "current": (p.label, fmt_count),
+            "share_pct": ("Share of total", fmt_pct),
+            "population": ("Residents", fmt_count),
+            "rate_per_1000": ("Per 1,000 residents", fmt_rate),
+            "rank": ("Rank (rate)", fmt_count),
+            "previous": (c.label, fmt_count),
+            "change_pct": ("Change (%)", lambda v: fmt_pct(v, signed=True)),
+            "significant": ("More than chance?", fmt_yes_no),
+        },
+        out_dir=ch.out_dir,
+        index_label="Ward",
+    )
+    note = (
+        "\nWard populations are **demonstration values** that add up to the Census 2021 population "
+        f"of {ch.area.name}; real ward populations can be supplied as an input.\n"
+        if ch.is_demo
+        else ""
+    )
+    return figure_block + "\n" + table_block + note

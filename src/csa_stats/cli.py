@@ -1,0 +1,122 @@
+"""The ``csa-stats`` command: build the site, check inputs, regenerate the demo data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from csa_stats.params import ParameterError, RunParameters, parse_parameters
+from csa_stats.population import PopulationError
+from csa_stats.schema import IncidentDataError
+
+_USER_ERRORS = (ParameterError, IncidentDataError, PopulationError, FileNotFoundError, KeyError)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"csa-stats: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _parameters(values: dict[str, Any]) -> RunParameters:
+    """Parse the options; without a period end, use the data's last month."""
+    from csa_stats.chapter import load_incidents
+    from csa_stats.taxonomy import load_area
+
+    if not values.get("period_end") and not values.get("preset"):
+        probe = parse_parameters({**values, "period_end": "2000-01"})
+        incidents = load_incidents(probe, load_area(probe.area))
+        values["period_end"] = pd.Period(incidents["month"].max(), "M").strftime("%Y-%m")
+    return parse_parameters(values)
+
+
+def _run_options(func: Any) -> Any:
+    options = [
+        click.option(
+            "--period-end",
+            help="Last month of the period, YYYY-MM (default: the data's last month).",
+        ),
+        click.option(
+            "--preset", help="A financial year, such as 2023/24, instead of --period-end."
+        ),
+        click.option(
+            "--period-months", type=int, help="Length of the period in months (default 12)."
+        ),
+        click.option(
+            "--comparison-end",
+            help="Last month of the comparison period (default: the month before the period).",
+        ),
+        click.option(
+            "--baseline-year", type=int, help="Serious-violence baseline year (default 2020)."
+        ),
+        click.option("--baseline-kind", help="calendar (default) or financial."),
+        click.option(
+            "--goal-year", type=int, help="Year of the partnership's goal (default 2030)."
+        ),
+        click.option("--area", help="Area key in data/reference/areas.yml (default coventry)."),
+        click.option("--source", help="demo (default) or extract."),
+        click.option("--data", "data_path", help="Input file for the source."),
+        click.option(
+            "--population", "population_path", help="Ward populations CSV (default: demo values)."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group()
+@click.version_option(package_name="csa-stats")
+def main() -> None:
+    """Coventry Community Safety Partnership strategic assessment, as code."""
+
+
+@main.command()
+@_run_options
+@click.option(
+    "--output", type=click.Path(path_type=Path), help="Site folder (default _build/html)."
+)
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+def build(output: Path | None, no_progress: bool, **values: Any) -> None:
+    """Validate the inputs, run every chapter and build the site."""
+    from csa_stats.pipeline import BuildError
+    from csa_stats.pipeline import build as run_build
+
+    try:
+        params = _parameters(values)
+        result = run_build(params, site_dir=output, progress=not no_progress)
+    except _USER_ERRORS as error:
+        _fail(str(error).strip("'\""))
+    except BuildError as error:
+        _fail(str(error), code=1)
+    click.echo(f"Site built for {result.params.period.span}: {result.site / 'index.html'}")
+
+
+@main.command()
+@_run_options
+def check(**values: Any) -> None:
+    """Validate the inputs and parameters without building anything."""
+    from csa_stats.chapter import prepare
+
+    try:
+        params = _parameters(values)
+        _, incidents, _ = prepare(params)
+    except _USER_ERRORS as error:
+        _fail(str(error).strip("'\""))
+    click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")
+
+
+@main.command("make-demo")
+def make_demo() -> None:
+    """Regenerate the embedded demonstration data in data/demo/ (seeded, deterministic)."""
+    from csa_stats.sources.demo import write_demo
+
+    for path in write_demo():
+        click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

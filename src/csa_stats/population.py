@@ -1,0 +1,48 @@
+"""Ward resident populations, the denominators of rates per 1,000 residents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from csa_stats import paths
+from csa_stats.taxonomy import Area
+
+
+class PopulationError(ValueError):
+    """The population file is wrong; the message names the file and row."""
+
+
+def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
+    """Read ward populations (``ward_code, ward_name, population[, note]``) and check them.
+
+    Every ward of the area must appear once with a positive whole population.
+    """
+    path = path or paths.demo_population_path()
+    try:
+        table = pd.read_csv(path, dtype={"ward_code": str, "ward_name": str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise PopulationError(f"{path}: cannot read ward populations: {error}") from None
+    schema = pa.DataFrameSchema(
+        {
+            "ward_code": pa.Column(str, pa.Check.isin(area.ward_codes), unique=True),
+            "ward_name": pa.Column(str),
+            "population": pa.Column(int, pa.Check.gt(0), coerce=True),
+        },
+        strict=False,
+    )
+    try:
+        table = schema.validate(table, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        first = error.failure_cases.iloc[0]
+        row = first.get("index")
+        where = f", row {int(row) + 2}" if row is not None and not pd.isna(row) else ""
+        raise PopulationError(
+            f"{path}: column '{first['column']}'{where}: value {first['failure_case']!r} fails {first['check']}"
+        ) from None
+    missing = sorted(set(area.ward_codes) - set(table["ward_code"]))
+    if missing:
+        raise PopulationError(f"{path}: no population for ward(s) {', '.join(missing)}")
+    return table

@@ -1,0 +1,92 @@
+"""Tables for the page: formatted for reading, with the unformatted numbers as a CSV download."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+
+def fmt_count(value: object) -> str:
+    """``38509`` -> ``"38,509"``; missing -> ``".."`` (the statistical convention)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ".."
+    return f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def fmt_signed_count(value: object) -> str:
+    """``1107`` -> ``"+1,107"``; ``-4358`` -> ``"\u22124,358"``; missing -> ``".."``."""
+    text = fmt_count(value)
+    if text == ".." or text == "0":
+        return text
+    return text.replace("-", "\u2212") if text.startswith("-") else f"+{text}"
+
+
+def fmt_pct(value: object, signed: bool = False) -> str:
+    """``-10.14`` -> ``"-10.1%"``; missing -> ``".."``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ".."
+    number = float(value)  # type: ignore[arg-type]
+    text = f"{number:+.1f}%" if signed else f"{number:.1f}%"
+    return text.replace("-", "\u2212")
+
+
+def fmt_rate(value: object) -> str:
+    """A rate to one decimal place; missing -> ``".."``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ".."
+    return f"{float(value):,.1f}"  # type: ignore[arg-type]
+
+
+def fmt_yes_no(value: object) -> str:
+    """True -> ``"Yes"``; False -> ``"No"``."""
+    return "Yes" if bool(value) else "No"
+
+
+def publish_table(
+    table: pd.DataFrame,
+    name: str,
+    caption: str,
+    columns: Mapping[str, tuple[str, Callable[[object], str]]],
+    out_dir: Path,
+    index_label: str | None = None,
+) -> str:
+    """Write the table's CSV download and return a MyST ``table`` block that shows it formatted.
+
+    Parameters
+    ----------
+    table
+        The numbers; the CSV holds exactly these (with the index as the first column).
+    name
+        File stem of the download and the label ``tbl-NAME``.
+    caption
+        The table's caption.
+    columns
+        Column -> (heading, formatter) for the columns to show, in order.
+    out_dir
+        The chapter's folder; the CSV goes to ``out_dir/downloads/NAME.csv``.
+    index_label
+        Heading of the index column; ``None`` leaves the index out of the shown table.
+    """
+    downloads = out_dir / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    table.to_csv(downloads / f"{name}.csv")
+    headings = ([index_label] if index_label else []) + [h for h, _ in columns.values()]
+    lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * (len(headings) - 1) + "---|"]
+    aligns = ["---"] * (1 if index_label else 0) + ["--:"] * len(columns)
+    lines[1] = "|" + "|".join(aligns) + "|"
+    for key, row in table.iterrows():
+        cells = [_escape(str(key))] if index_label else []
+        cells += [_escape(fmt(row[col])) for col, (_, fmt) in columns.items()]
+        lines.append("| " + " | ".join(cells) + " |")
+    body = "\n".join(lines)
+    return (
+        f":::{{table}} {caption}\n:name: tbl-{name}\n\n{body}\n:::\n\n"
+        f"[Download this table (CSV)](downloads/{name}.csv)\n"
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|")
