@@ -1,0 +1,64 @@
+"""The command line: one-line errors naming the parameter, non-zero exit, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from csa_stats.cli import main
+
+CLI = [sys.executable, "-m", "csa_stats.cli"]
+
+
+@pytest.mark.parametrize(
+    ("args", "parameter"),
+    [
+        (["--period-end", "2026-01"], "period_end"),
+        (["--period-end", "2024-3"], "period_end"),
+        (["--period-end", "2017-06"], "period_end"),
+        (["--period-end", "2024-03", "--baseline-year", "2015"], "baseline_year"),
+        (["--period-end", "2024-03", "--period-months", "0"], "period_months"),
+        (["--preset", "2030/31"], "preset"),
+    ],
+)
+def test_a_wrong_parameter_gives_one_line_naming_it(
+    args: list[str], parameter: str, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--output", str(site), "--no-progress", *args])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"csa-stats: error: parameter {parameter}:")
+    assert not site.exists()
+
+
+def test_check_reports_the_period() -> None:
+    result = CliRunner().invoke(main, ["check", "--preset", "2023/24"])
+    assert result.exit_code == 0, result.output
+    assert "April 2023 to March 2024" in result.output
+
+
+def test_a_bad_data_file_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "extract.csv"
+    bad.write_text("not,a,table\n1,2,3\n")
+    result = CliRunner().invoke(
+        main, ["check", "--source", "extract", "--data", str(bad), "--period-end", "2024-03"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"csa-stats: error: {bad}: missing column")
+
+
+def test_the_installed_command_exits_non_zero() -> None:
+    done = subprocess.run(
+        [*CLI, "build", "--period-end", "2024-13"], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "csa-stats: error: parameter period_end: '2024-13' is not a month in the form YYYY-MM "
+        "(for example 2024-03)"
+    )

@@ -1,0 +1,45 @@
+"""Sentences and number formats."""
+
+from __future__ import annotations
+
+from csa_stats.measures import compare_counts
+from csa_stats.narrative import describe_change, direction_word
+from csa_stats.tables import fmt_count, fmt_pct, fmt_rate, fmt_signed_count
+
+
+def test_a_fall_that_is_more_than_chance() -> None:
+    sentence = describe_change("Total recorded crime", compare_counts(38_509, 42_867), "offences")
+    assert sentence == (
+        "Total recorded crime fell by 10.2%, from 42,867 to 38,509 offences; "
+        "a change this large is unlikely to be chance."
+    )
+
+
+def test_a_small_change_is_called_possible_chance() -> None:
+    sentence = describe_change("Homicide", compare_counts(8, 7), "offences")
+    assert sentence.startswith(
+        "Homicide rose by 14.3%, from 7 to 8 offences; a change this size could be chance"
+    )
+    assert direction_word(compare_counts(8, 7)) == "did not change clearly"
+
+
+def test_no_change_and_change_from_zero() -> None:
+    assert (
+        describe_change("Arson", compare_counts(5, 5), "offences")
+        == "Arson was unchanged at 5 offences."
+    )
+    assert "against none" in describe_change("Arson", compare_counts(5, 0), "offences")
+
+
+def test_formats() -> None:
+    assert fmt_count(38509) == "38,509"
+    assert fmt_count(float("nan")) == ".."
+    assert fmt_pct(-10.14, signed=True) == "\u221210.1%"
+    assert fmt_pct(22.6, signed=True) == "+22.6%"
+    assert fmt_rate(314.56) == "314.6"
+
+
+def test_signed_counts_use_a_true_minus() -> None:
+    assert fmt_signed_count(1107) == "+1,107"
+    assert fmt_signed_count(-4358) == "\u22124,358"
+    assert fmt_signed_count(0) == "0"

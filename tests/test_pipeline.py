@@ -1,0 +1,139 @@
+"""The whole build: notebooks run, the book builds without warnings, the site's pages are written.
+
+Builds into temporary folders so the project's own site and notebooks are not touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from csa_stats.params import parse_parameters
+from csa_stats.pipeline import BuildError, build
+
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("build")
+    params = parse_parameters({"period_end": "2024-03"})
+    result = build(
+        params,
+        site_dir=root / "html",
+        chapters_dir=root / "chapters",
+        progress=False,
+        today=dt.date(2026, 1, 31),
+    )
+    return result.site, root / "chapters"
+
+
+def test_the_build_writes_the_sites_pages(site) -> None:
+    html, _ = site
+    for page in (
+        "index.html",
+        "book/chapters/key_findings.html",
+        "book/methodology.html",
+        "book/how_to_read.html",
+        "book/data_and_caveats.html",
+        "book/glossary.html",
+        "book/revisions.html",
+        "search.html",
+    ):
+        assert (html / page).is_file(), page
+
+
+def test_the_key_findings_page_shows_the_periods_figures_under_the_demo_notice(site) -> None:
+    html, _ = site
+    page = (html / "book/chapters/key_findings.html").read_text()
+    assert "Demonstration data" in page
+    # 2023/24 against 2022/23: the demo reproduces the published totals 38,509 and 42,867
+    assert "police recorded 38,509 crimes in Coventry" in page
+    assert "from 42,867 to 38,509 offences" in page
+    assert "April 2023 to March 2024" in page
+
+
+def test_every_figure_has_alt_text_and_every_download_parses(site) -> None:
+    html, _ = site
+    page = (html / "book/chapters/key_findings.html").read_text()
+    images = re.findall(r"<img [^>]*>", page)
+    assert len(images) == 3
+    for image in images:
+        alt = re.search(r'alt="([^"]*)"', image)
+        assert alt and len(alt.group(1)) > 40, image
+    links = re.findall(r'href="([^"]+\.csv)"', page)
+    assert len(links) == 6
+    for link in links:
+        table = pd.read_csv((html / "book/chapters" / link).resolve())
+        assert len(table) > 0
+    wards = [
+        pd.read_csv((html / "book/chapters" / link).resolve()) for link in links if "wards" in link
+    ]
+    assert len(wards[0]) == 18
+
+
+def test_every_page_carries_the_banner_and_the_build_details(site) -> None:
+    html, _ = site
+    for page in (html / "book/intro.html", html / "book/methodology.html"):
+        text = page.read_text()
+        assert "Demonstration data: the figures on this site are synthetic" in text
+        assert "Built 31 January 2026 with csa-stats" in text
+
+
+def test_the_executed_notebook_keeps_its_outputs_and_hides_parameters(site) -> None:
+    import nbformat
+
+    _, chapters = site
+    nb = nbformat.read(chapters / "key_findings.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
+    assert 'period_end = "2024-03"' in injected[0].source
+    assert sum(len(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code") >= 5
+
+
+def test_a_failing_notebook_leaves_the_last_good_site(site, tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from csa_stats import pipeline
+
+    html, _ = site
+    before = (html / "book/chapters/key_findings.html").read_text()
+    broken = tmp_path / "notebooks"
+    broken.mkdir()
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell("period_end = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise RuntimeError('deliberately broken')"),
+    ]
+    nbformat.write(nb, broken / "key_findings.ipynb")
+    monkeypatch.setattr(pipeline.paths, "notebooks_dir", lambda: broken)
+    chapters = tmp_path / "chapters"
+    with pytest.raises(
+        BuildError, match=r"notebook key_findings: cell 2 failed: RuntimeError: deliberately broken"
+    ):
+        build(
+            parse_parameters({"period_end": "2024-03"}),
+            site_dir=html,
+            chapters_dir=chapters,
+            progress=False,
+        )
+    assert (html / "book/chapters/key_findings.html").read_text() == before
+    assert not chapters.exists()
+    shutil.rmtree(tmp_path / "notebooks")
+
+
+def test_the_site_loads_nothing_from_elsewhere(site) -> None:
+    html, _ = site
+    for page in html.rglob("*.html"):
+        text = page.read_text()
+        assert not re.search(r'<script[^>]+src="https?://', text), page
+        assert not re.search(r'<link[^>]+href="https?://[^"]+\.css"', text), page
