@@ -91,8 +91,13 @@ def test_the_executed_notebook_keeps_its_outputs_and_hides_parameters(site) -> N
     nb = nbformat.read(chapters / "key_findings.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
+    assert injected[0].id == "injected-parameters"
     assert 'period_end = "2024-03"' in injected[0].source
     assert sum(len(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code") >= 5
+    # no run-time metadata: the same inputs give the same committed notebook, on any machine
+    assert all("execution" not in c.metadata and "papermill" not in c.metadata for c in nb.cells)
+    assert set(nb.metadata.get("papermill", {})) <= {"parameters"}
+    assert str(chapters) not in (chapters / "key_findings.ipynb").read_text()
 
 
 def test_a_failing_notebook_leaves_the_last_good_site(site, tmp_path: Path, monkeypatch) -> None:

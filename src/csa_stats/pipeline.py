@@ -88,13 +88,25 @@ def _write_config(staging: Path, params: RunParameters, area: Area, built: dt.da
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
-def _hide_injected_parameters(notebook: Path) -> None:
-    """Tag papermill's injected-parameters cell so the book does not show it."""
+def tidy_executed_notebook(notebook: Path) -> None:
+    """Hide papermill's injected-parameters cell from the book and drop run-time metadata.
+
+    Timestamps, durations and the machine's paths change on every run; without them, rebuilding
+    with the same inputs writes the same notebook byte for byte.
+    """
     nb = nbformat.read(notebook, as_version=4)
+    parameters = nb.metadata.get("papermill", {}).get("parameters")
+    nb.metadata.pop("papermill", None)
+    if parameters is not None:
+        nb.metadata["papermill"] = {"parameters": parameters}
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
+        if "injected-parameters" in tags:
+            cell["id"] = "injected-parameters"  # papermill draws a random id each run
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
     nbformat.write(nb, notebook)
 
 
@@ -148,7 +160,7 @@ def run_notebooks(
             raise BuildError(
                 f"notebook {name}: cell {cell} failed: {error.ename}: {error.evalue}"
             ) from None
-        _hide_injected_parameters(target)
+        tidy_executed_notebook(target)
         written.append(target)
     return written
 
