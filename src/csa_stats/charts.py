@@ -68,25 +68,18 @@ def monthly_trend_chart(
 
 def ward_rate_chart(wards: pd.DataFrame, title: str, highlight: str | None = None) -> Figure:
     """Horizontal bars of recorded crime per 1,000 residents by ward, highest first."""
-    data = wards.sort_values("rate_per_1000")
-    with plt.style.context(STYLE):
-        fig, ax = plt.subplots(figsize=(8, 5.6))
-        colours = [HIGHLIGHT if name == highlight else PRIMARY for name in data["ward_name"]]
-        ax.barh(data["ward_name"], data["rate_per_1000"], color=colours)
-        ax.grid(axis="y", visible=False)
-        ax.grid(axis="x", visible=True)
-        ax.set_xlabel("Recorded crimes per 1,000 residents")
-        ax.set_title(_wrap(title))
-        fig.tight_layout()
-    return fig
+    rates = wards.set_index("ward_name")["rate_per_1000"]
+    return bar_chart(rates, title, "Recorded crimes per 1,000 residents", highlight=highlight)
 
 
-def bar_chart(values: pd.Series, title: str, xlabel: str) -> Figure:
-    """Horizontal bars of a few named values, largest at the top."""
+def bar_chart(values: pd.Series, title: str, xlabel: str, highlight: str | None = None) -> Figure:
+    """Horizontal bars of named values, largest at the top; ``highlight`` names one bar to colour."""
     data = values.sort_values()
+    labels = [str(i) for i in data.index]
     with plt.style.context(STYLE):
-        fig, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1.4))
-        ax.barh([str(i) for i in data.index], data.to_numpy(), color=PRIMARY)
+        fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.6))
+        colours = [HIGHLIGHT if label == highlight else PRIMARY for label in labels]
+        ax.barh(labels, data.to_numpy(), color=colours)
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)
         ax.xaxis.set_major_formatter(_thousands)

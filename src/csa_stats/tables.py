@@ -45,6 +45,22 @@ def fmt_yes_no(value: object) -> str:
     return "Yes" if bool(value) else "No"
 
 
+def fmt_signed_pct(value: object) -> str:
+    """A per cent change with its sign: ``"+22.6%"``, ``"\u221210.1%"``."""
+    return fmt_pct(value, signed=True)
+
+
+def change_columns(
+    current_label: str, previous_label: str
+) -> dict[str, tuple[str, Callable[[object], str]]]:
+    """The columns every change table ends with: comparison count, per cent change, the verdict."""
+    return {
+        "previous": (previous_label, fmt_count),
+        "change_pct": ("Change (%)", fmt_signed_pct),
+        "significant": ("More than chance?", fmt_yes_no),
+    }
+
+
 def publish_table(
     table: pd.DataFrame,
     name: str,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from csa_stats import charts, measures, narrative
 from csa_stats.chapter import Chapter
 from csa_stats.tables import (
+    change_columns,
     fmt_count,
     fmt_pct,
     fmt_rate,
     fmt_signed_count,
+    fmt_signed_pct,
     fmt_yes_no,
     publish_table,
 )
@@ -62,7 +64,7 @@ def headline_section(ch: Chapter) -> str:
             "current": (p.label, fmt_count),
             "previous": (c.label, fmt_count),
             "change": ("Change", fmt_signed_count),
-            "change_pct": ("Change (%)", lambda v: fmt_pct(v, signed=True)),
+            "change_pct": ("Change (%)", fmt_signed_pct),
             "significant": ("More than chance?", fmt_yes_no),
         },
         out_dir=ch.out_dir,
@@ -126,9 +128,7 @@ def offences_section(ch: Chapter) -> str:
         columns={
             "current": (p.label, fmt_count),
             "share_pct": ("Share of total recorded crime", fmt_pct),
-            "previous": (c.label, fmt_count),
-            "change_pct": ("Change (%)", lambda v: fmt_pct(v, signed=True)),
-            "significant": ("More than chance?", fmt_yes_no),
+            **change_columns(p.label, c.label),
         },
         out_dir=ch.out_dir,
         index_label="Offence",
@@ -174,9 +174,7 @@ def wards_section(ch: Chapter) -> str:
             "population": ("Residents", fmt_count),
             "rate_per_1000": ("Per 1,000 residents", fmt_rate),
             "rank": ("Rank (rate)", fmt_count),
-            "previous": (c.label, fmt_count),
-            "change_pct": ("Change (%)", lambda v: fmt_pct(v, signed=True)),
-            "significant": ("More than chance?", fmt_yes_no),
+            **change_columns(p.label, c.label),
         },
         out_dir=ch.out_dir,
         index_label="Ward",
