@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from csa_stats.measures import compare_counts
 from csa_stats.narrative import describe_change, direction_word
-from csa_stats.tables import fmt_count, fmt_pct, fmt_rate, fmt_signed_count
+from csa_stats.tables import fmt_count, fmt_pct, fmt_rate, fmt_signed_count, fmt_yes_no
 
 
 def test_a_fall_that_is_more_than_chance() -> None:
@@ -43,3 +43,8 @@ def test_signed_counts_use_a_true_minus() -> None:
     assert fmt_signed_count(1107) == "+1,107"
     assert fmt_signed_count(-4358) == "\u22124,358"
     assert fmt_signed_count(0) == "0"
+
+
+def test_a_missing_verdict_is_not_a_yes() -> None:
+    assert fmt_yes_no(float("nan")) == ".."
+    assert fmt_yes_no(True) == "Yes" and fmt_yes_no(False) == "No"

@@ -66,6 +66,33 @@ def monthly_trend_chart(
     return fig
 
 
+def trend_chart(
+    observed: pd.Series, trend: pd.Series, fitted: pd.Series, title: str, ylabel: str
+) -> Figure:
+    """Monthly counts with the model's fitted values and its underlying trend line."""
+    with plt.style.context(STYLE):
+        fig, ax = plt.subplots()
+        ax.plot(
+            observed.index, observed.to_numpy(), color=MUTED, lw=1.2, label="Recorded each month"
+        )
+        ax.plot(
+            fitted.index,
+            fitted.to_numpy(),
+            color=PRIMARY,
+            lw=1.0,
+            ls=":",
+            label="Model (trend and season)",
+        )
+        ax.plot(trend.index, trend.to_numpy(), color=HIGHLIGHT, lw=2.2, label="Underlying trend")
+        ax.set_title(_wrap(title))
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_formatter(_thousands)
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="lower left", ncols=3)
+        fig.tight_layout()
+    return fig
+
+
 def ward_rate_chart(wards: pd.DataFrame, title: str, highlight: str | None = None) -> Figure:
     """Horizontal bars of recorded crime per 1,000 residents by ward, highest first."""
     rates = wards.set_index("ward_name")["rate_per_1000"]

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csa_stats.definitions import availability, load_definitions, select
 from csa_stats.params import RunParameters, Window
+from csa_stats.taxonomy import Area
 
 #: Significance level for "more than chance".
 ALPHA = 0.05
@@ -178,3 +180,47 @@ def monthly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
     out["recorded_crime"] = crimes(incidents)["month"].value_counts().reindex(index, fill_value=0)
     out["asb"] = asb(incidents)["month"].value_counts().reindex(index, fill_value=0)
     return out.astype(int)
+
+
+def measure_changes(
+    incidents: pd.DataFrame, params: RunParameters, keys: list[str], area: Area
+) -> pd.DataFrame:
+    """For each named measure: the period's count, the comparison count, the change and its test.
+
+    A measure the source cannot provide has ``available`` False, its reason in ``note``, and missing
+    counts (never zero).
+    """
+    definitions = load_definitions()
+    period = params.period.contains(incidents["month"]).to_numpy()
+    comparison = params.comparison.contains(incidents["month"]).to_numpy()
+    ratio = params.period.months / params.comparison.months
+    rows = []
+    for key in keys:
+        measure = definitions.measures[key]
+        reason = availability(measure, incidents)
+        row: dict[str, object] = {"measure": key, "label": measure.label, "unit": measure.unit}
+        if reason:
+            row.update(available=False, note=reason)
+        else:
+            selected = select(incidents, measure.filter, area)
+            change = compare_counts(
+                int((selected & period).sum()), int((selected & comparison).sum()), ratio
+            )
+            row.update(_change_row(key, change), available=True, note="")
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("measure")
+    for column in ("current", "previous", "change"):
+        if column not in table:
+            table[column] = pd.NA
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+def monthly_measure(incidents: pd.DataFrame, key: str, area: Area) -> pd.Series:
+    """Monthly counts of one measure over the whole data, every month present."""
+    measure = load_definitions().measures[key]
+    months = pd.period_range(
+        incidents["month"].min(), incidents["month"].max(), freq="M"
+    ).start_time
+    chosen = incidents.loc[select(incidents, measure.filter, area), "month"]
+    return chosen.value_counts().reindex(months, fill_value=0).sort_index().astype(int)

@@ -28,7 +28,12 @@ from csa_stats.params import RunParameters
 from csa_stats.taxonomy import Area
 
 #: Chapter notebooks in reading order (file stems in ``notebooks/``).
-CHAPTERS: tuple[str, ...] = ("key_findings",)
+CHAPTERS: tuple[str, ...] = (
+    "key_findings",
+    "priority_offending",
+    "priority_public_places",
+    "priority_exploitation",
+)
 
 
 class BuildError(RuntimeError):

@@ -41,7 +41,9 @@ def fmt_rate(value: object) -> str:
 
 
 def fmt_yes_no(value: object) -> str:
-    """True -> ``"Yes"``; False -> ``"No"``."""
+    """True -> ``"Yes"``; False -> ``"No"``; missing -> ``".."``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ".."
     return "Yes" if bool(value) else "No"
 
 

@@ -1,0 +1,127 @@
+"""Measure definitions from ``data/reference/measures.yml``: select incidents, report availability.
+
+A definition is data; :func:`select` turns its filter into a row mask of the tidy incident table, and
+:func:`availability` says whether the source records what the measure needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from csa_stats import paths
+from csa_stats.taxonomy import Area
+
+NOT_AVAILABLE = "not available from this source"
+
+_LIST_KEYS = {
+    "offence_codes": "offence_code",
+    "offence_groups": "offence_group",
+    "offence_subgroups": "offence_subgroup",
+    "crime_types": "crime_type",
+    "victim_age_bands": "victim_age_band",
+}
+_KNOWN_KEYS = {*_LIST_KEYS, "crime", "flags", "victim_sex", "hours", "city_centre", "any_of"}
+
+
+class DefinitionError(ValueError):
+    """A measure definition is malformed; the message names the measure and the key."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure: what it counts and what the source must record for it."""
+
+    key: str
+    label: str
+    unit: str
+    filter: dict[str, Any] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+    needs_field: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """All measures, the priorities' measure lists and the part-of pairs."""
+
+    measures: dict[str, Measure]
+    priorities: dict[str, dict[str, Any]]
+    part_of: list[tuple[str, str]]
+
+
+def _check_filter(key: str, spec: dict[str, Any]) -> None:
+    unknown = set(spec) - _KNOWN_KEYS
+    if unknown:
+        raise DefinitionError(f"measure {key}: unknown filter key(s) {sorted(unknown)}")
+    for sub in spec.get("any_of", []):
+        _check_filter(key, sub)
+
+
+@lru_cache(maxsize=4)
+def load_definitions(path: Path | None = None) -> Definitions:
+    """Read and check the measure definitions."""
+    path = path or paths.reference_dir() / "measures.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    measures = {}
+    for key, entry in raw["measures"].items():
+        spec = dict(entry.get("filter", {}))
+        _check_filter(key, spec)
+        if not spec and not entry.get("needs_field"):
+            raise DefinitionError(f"measure {key}: needs a filter or a needs_field")
+        measures[key] = Measure(
+            key=key,
+            label=str(entry["label"]),
+            unit=str(entry.get("unit", "offences")),
+            filter=spec,
+            requires=tuple(entry.get("requires", ())),
+            needs_field=entry.get("needs_field"),
+            note=entry.get("note"),
+        )
+    priorities = dict(raw["priorities"])
+    for name, priority in priorities.items():
+        for key in [priority["headline"], *priority["measures"]]:
+            if key not in measures:
+                raise DefinitionError(f"priority {name}: unknown measure {key!r}")
+    part_of = [(str(a), str(b)) for a, b in raw.get("part_of", [])]
+    return Definitions(measures, priorities, part_of)
+
+
+def availability(measure: Measure, incidents: pd.DataFrame) -> str | None:
+    """``None`` when the source can provide the measure, else the reason it cannot."""
+    if measure.needs_field:
+        return f"{NOT_AVAILABLE} (needs {measure.needs_field})"
+    missing = [c for c in measure.requires if c not in incidents or incidents[c].isna().all()]
+    if missing:
+        return f"{NOT_AVAILABLE} (it does not record {', '.join(missing)})"
+    return None
+
+
+def select(incidents: pd.DataFrame, spec: dict[str, Any], area: Area) -> np.ndarray:
+    """Boolean mask of the incidents a filter selects (all conditions; ``any_of`` is an OR)."""
+    mask = np.ones(len(incidents), dtype=bool)
+    if "crime" in spec:
+        mask &= incidents["is_crime"].to_numpy(dtype=bool) == bool(spec["crime"])
+    for key, column in _LIST_KEYS.items():
+        if key in spec:
+            mask &= incidents[column].isin([str(v) for v in spec[key]]).to_numpy()
+    for flag, wanted in spec.get("flags", {}).items():
+        mask &= incidents[flag].fillna(not wanted).to_numpy(dtype=bool) == bool(wanted)
+    if "victim_sex" in spec:
+        mask &= (incidents["victim_sex"] == spec["victim_sex"]).fillna(False).to_numpy(dtype=bool)
+    if "hours" in spec:
+        mask &= incidents["hour"].isin(spec["hours"]).fillna(False).to_numpy(dtype=bool)
+    if spec.get("city_centre"):
+        mask &= (incidents["ward_code"] == area.city_centre_ward).fillna(False).to_numpy(dtype=bool)
+    if "any_of" in spec:
+        either = np.zeros(len(incidents), dtype=bool)
+        for sub in spec["any_of"]:
+            either |= select(incidents, sub, area)
+        mask &= either
+    return mask
