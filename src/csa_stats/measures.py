@@ -224,3 +224,19 @@ def monthly_measure(incidents: pd.DataFrame, key: str, area: Area) -> pd.Series:
     ).start_time
     chosen = incidents.loc[select(incidents, measure.filter, area), "month"]
     return chosen.value_counts().reindex(months, fill_value=0).sort_index().astype(int)
+
+
+def ward_measure_counts(
+    incidents: pd.DataFrame, params: RunParameters, keys: list[str], area: Area
+) -> pd.DataFrame:
+    """Counts of each measure by ward in the period: one row per ward (all wards), one column per measure."""
+    definitions = load_definitions()
+    in_period = in_window(incidents, params.period)
+    out = pd.DataFrame(index=pd.Index(area.ward_codes, name="ward_code"))
+    for key in keys:
+        chosen = in_period.loc[
+            select(in_period, definitions.measures[key].filter, area), "ward_code"
+        ]
+        counts = chosen.astype(str).value_counts()
+        out[key] = counts.reindex(out.index, fill_value=0).astype("Int64")
+    return out

@@ -33,6 +33,7 @@ CHAPTERS: tuple[str, ...] = (
     "priority_offending",
     "priority_public_places",
     "priority_exploitation",
+    "wards",
 )
 
 

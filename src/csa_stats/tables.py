@@ -70,6 +70,7 @@ def publish_table(
     columns: Mapping[str, tuple[str, Callable[[object], str]]],
     out_dir: Path,
     index_label: str | None = None,
+    na_rep: str = "",
 ) -> str:
     """Write the table's CSV download and return a MyST ``table`` block that shows it formatted.
 
@@ -87,10 +88,12 @@ def publish_table(
         The chapter's folder; the CSV goes to ``out_dir/downloads/NAME.csv``.
     index_label
         Heading of the index column; ``None`` leaves the index out of the shown table.
+    na_rep
+        How missing values are written in the CSV (``"[c]"`` for withheld cells).
     """
     downloads = out_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    table.to_csv(downloads / f"{name}.csv")
+    table.to_csv(downloads / f"{name}.csv", na_rep=na_rep)
     headings = ([index_label] if index_label else []) + [h for h, _ in columns.values()]
     lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * (len(headings) - 1) + "---|"]
     aligns = ["---"] * (1 if index_label else 0) + ["--:"] * len(columns)
