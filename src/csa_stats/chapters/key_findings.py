@@ -89,7 +89,7 @@ def trend_section(ch: Chapter) -> str:
         f"comparison period before it."
     )
     fig = charts.monthly_trend_chart(monthly, p, c, title)
-    data = monthly.rename(columns={"recorded_crime": "recorded_crime", "asb": "asb_reports"})
+    data = monthly.rename(columns={"asb": "asb_reports"})
     data.index = data.index.strftime("%Y-%m")
     return charts.publish_figure(
         fig,

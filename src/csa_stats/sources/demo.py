@@ -17,7 +17,7 @@ import yaml
 from scipy.optimize import brentq
 
 from csa_stats import paths
-from csa_stats.reference import figure
+from csa_stats.reference import figure, published_figures
 from csa_stats.schema import COLUMNS, to_storage_types
 from csa_stats.taxonomy import Area, load_area, offence_table, reference_lists
 
@@ -290,7 +290,7 @@ def generate_incidents(
     hate_targets = {
         y: int(figure(f"hate_{y[:4]}_{y[-2:]}"))
         for y in years
-        if f"hate_{y[:4]}_{y[-2:]}" in _figure_ids()
+        if f"hate_{y[:4]}_{y[-2:]}" in published_figures().index
     }
     year_arr = table["year"].to_numpy()
     for year in years:
@@ -351,12 +351,6 @@ def generate_incidents(
     table["month"] = table["month"].astype("datetime64[ns]")
     table["date"] = table["date"].astype("datetime64[ns]")
     return to_storage_types(table.loc[:, list(COLUMNS)].reset_index(drop=True))
-
-
-def _figure_ids() -> set[str]:
-    from csa_stats.reference import published_figures
-
-    return set(published_figures().index)
 
 
 def demo_population(
