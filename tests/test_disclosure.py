@@ -24,10 +24,46 @@ def test_counts_of_one_to_four_are_withheld_and_zero_and_five_are_kept() -> None
 def test_ward_counts_cover_every_ward_and_only_the_period(make_incidents, area) -> None:
     rows = [("2024-05", "19", SM)] * 3 + [("2024-06", "19", HENLEY)] * 6 + [("2023-06", "19", SM)]
     counts = ward_measure_counts(
-        make_incidents(rows), parse_parameters({"period_end": "2025-03"}), ["rape", "robbery"], area
+        make_incidents(rows),
+        parse_parameters({"period_end": "2025-03"}).period,
+        ["rape", "robbery"],
+        area,
     )
     assert len(counts) == 18
     assert counts.loc[SM, "rape"] == 3 and counts.loc[HENLEY, "rape"] == 6
     assert counts["robbery"].sum() == 0
     safe = suppress_small_counts(counts, ["rape"])
     assert pd.isna(safe.loc[SM, "rape"]) and safe.loc[HENLEY, "rape"] == 6
+
+
+def test_the_ward_chapter_withholds_rates_and_changes_that_would_reveal_a_small_count(
+    make_incidents, area, tmp_path
+) -> None:
+    from csa_stats.chapter import Chapter
+    from csa_stats.chapters import wards
+    from csa_stats.population import read_population
+
+    # Henley: 2 rapes in the period, 10 in the comparison; St Michael's: 6 and 6.
+    rows = [("2024-05", "19", HENLEY)] * 2 + [("2023-05", "19", HENLEY)] * 10
+    rows += [("2024-06", "19", SM)] * 6 + [("2023-06", "19", SM)] * 6
+    incidents = make_incidents(rows)
+    ch = Chapter(
+        parse_parameters({"period_end": "2025-03"}),
+        area,
+        incidents,
+        read_population(area),
+        tmp_path,
+    )
+    wards.counts_section(ch)
+    wards.rates_section(ch)
+    changes_block = wards.changes_section(ch)
+    for name in ("ward-counts", "ward-rates-by-measure", "ward-changes"):
+        csv = pd.read_csv(
+            tmp_path / "downloads" / f"{name}.csv", dtype=str, keep_default_na=False
+        ).set_index("ward")
+        assert csv.loc["Henley", "sexual_offences"] == "[c]", name
+        assert csv.loc["St Michael's", "sexual_offences"] != "[c]", name
+    assert "| Henley |" in changes_block and "[c]" in changes_block
+    counts_csv = pd.read_csv(tmp_path / "downloads" / "ward-counts.csv").set_index("ward")
+    assert counts_csv.loc["St Michael's", "sexual_offences"] == "6"
+    assert counts_csv.loc["Wyken", "sexual_offences"] == "0"  # zero is not withheld

@@ -18,7 +18,7 @@ STYLE = Path(__file__).with_name("style") / "csa.mplstyle"
 PRIMARY, SECONDARY, HIGHLIGHT, MUTED = "#0072B2", "#E69F00", "#D55E00", "#999999"
 
 
-def _wrap(title: str, width: int = 70) -> str:
+def _wrap(title: str, width: int = 56) -> str:
     """Break a long finding-title over lines so it is never clipped."""
     return "\n".join(textwrap.wrap(title, width))
 
@@ -67,9 +67,14 @@ def monthly_trend_chart(
 
 
 def trend_chart(
-    observed: pd.Series, trend: pd.Series, fitted: pd.Series, title: str, ylabel: str
+    observed: pd.Series,
+    trend: pd.Series,
+    fitted: pd.Series,
+    title: str,
+    ylabel: str,
+    stl_trend: pd.Series | None = None,
 ) -> Figure:
-    """Monthly counts with the model's fitted values and its underlying trend line."""
+    """Monthly counts with the model's fitted values, its underlying trend and the STL trend."""
     with plt.style.context(STYLE):
         fig, ax = plt.subplots()
         ax.plot(
@@ -84,11 +89,20 @@ def trend_chart(
             label="Model (trend and season)",
         )
         ax.plot(trend.index, trend.to_numpy(), color=HIGHLIGHT, lw=2.2, label="Underlying trend")
+        if stl_trend is not None:
+            ax.plot(
+                stl_trend.index,
+                stl_trend.to_numpy(),
+                color=SECONDARY,
+                lw=1.6,
+                ls="--",
+                label="STL trend",
+            )
         ax.set_title(_wrap(title))
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(_thousands)
         ax.set_ylim(bottom=0)
-        ax.legend(loc="lower left", ncols=3)
+        ax.legend(loc="lower left", ncols=2)
         fig.tight_layout()
     return fig
 

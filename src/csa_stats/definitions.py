@@ -68,7 +68,12 @@ def _check_filter(key: str, spec: dict[str, Any]) -> None:
 def load_definitions(path: Path | None = None) -> Definitions:
     """Read and check the measure definitions."""
     path = path or paths.reference_dir() / "measures.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise DefinitionError(f"{path}{where}: not valid YAML") from None
     measures = {}
     for key, entry in raw["measures"].items():
         spec = dict(entry.get("filter", {}))
@@ -86,7 +91,11 @@ def load_definitions(path: Path | None = None) -> Definitions:
         )
     priorities = dict(raw["priorities"])
     for name, priority in priorities.items():
-        for key in [priority["headline"], *priority["measures"]]:
+        named = [priority["headline"], *priority["measures"], *priority.get("victims", [])]
+        named += [k for pair in priority.get("shares", []) for k in pair]
+        named += [priority["hotspots"]] if "hotspots" in priority else []
+        named += [priority["breakdown"]["measure"]] if "breakdown" in priority else []
+        for key in named:
             if key not in measures:
                 raise DefinitionError(f"priority {name}: unknown measure {key!r}")
     part_of = [(str(a), str(b)) for a, b in raw.get("part_of", [])]

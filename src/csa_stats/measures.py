@@ -153,23 +153,40 @@ def top_offences(incidents: pd.DataFrame, params: RunParameters, n: int = 10) ->
     return table.head(n)
 
 
-def ward_table(
-    incidents: pd.DataFrame, population: pd.DataFrame, params: RunParameters
+def ward_changes(
+    subset: pd.DataFrame, population: pd.DataFrame, params: RunParameters
 ) -> pd.DataFrame:
-    """Recorded crime by ward: count, share, rate per 1,000 residents, rank, change.
+    """Rows of the incident table counted by ward: share, rate per 1,000 residents, rank, change.
 
-    Every ward of the population table appears, with zero where it had no crime.
+    Every ward of the population table appears, with zero where it had none; the test of change is
+    made for every ward, including those with none in either period.
     """
-    crime = crimes(incidents)
-    by_ward = change_by(crime, params, "ward_code")
-    table = population.set_index("ward_code")[["ward_name", "population"]].join(by_ward, how="left")
-    for column in ("current", "previous", "change"):
-        table[column] = table[column].fillna(0).astype(int)
+    current = in_window(subset, params.period)["ward_code"].astype(str).value_counts()
+    previous = in_window(subset, params.comparison)["ward_code"].astype(str).value_counts()
+    table = population.set_index("ward_code")[["ward_name", "population"]].copy()
+    table["current"] = current.reindex(table.index, fill_value=0).astype(int)
+    table["previous"] = previous.reindex(table.index, fill_value=0).astype(int)
+    table["change"] = table["current"] - table["previous"]
+    ratio = params.period.months / params.comparison.months
+    tests = [
+        compare_counts(c, p, ratio)
+        for c, p in zip(table["current"], table["previous"], strict=True)
+    ]
+    table["change_pct"] = [t.percent for t in tests]
+    table["p_value"] = [t.p_value for t in tests]
+    table["significant"] = [t.significant for t in tests]
     total = int(table["current"].sum())
     table["share_pct"] = 100.0 * table["current"] / total if total else np.nan
     table["rate_per_1000"] = rate_per_1000(table["current"], table["population"])
     table["rank"] = table["rate_per_1000"].rank(ascending=False, method="min").astype("Int64")
     return table.sort_values(["rate_per_1000", "ward_name"], ascending=[False, True])
+
+
+def ward_table(
+    incidents: pd.DataFrame, population: pd.DataFrame, params: RunParameters
+) -> pd.DataFrame:
+    """Recorded crime (ASB excluded) by ward; see :func:`ward_changes`."""
+    return ward_changes(crimes(incidents), population, params)
 
 
 def monthly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -227,16 +244,104 @@ def monthly_measure(incidents: pd.DataFrame, key: str, area: Area) -> pd.Series:
 
 
 def ward_measure_counts(
-    incidents: pd.DataFrame, params: RunParameters, keys: list[str], area: Area
+    incidents: pd.DataFrame, window: Window, keys: list[str], area: Area
 ) -> pd.DataFrame:
-    """Counts of each measure by ward in the period: one row per ward (all wards), one column per measure."""
+    """Counts of each measure by ward in a window: a row per ward (all wards), a column per measure."""
     definitions = load_definitions()
-    in_period = in_window(incidents, params.period)
+    inside = in_window(incidents, window)
     out = pd.DataFrame(index=pd.Index(area.ward_codes, name="ward_code"))
     for key in keys:
-        chosen = in_period.loc[
-            select(in_period, definitions.measures[key].filter, area), "ward_code"
-        ]
+        chosen = inside.loc[select(inside, definitions.measures[key].filter, area), "ward_code"]
         counts = chosen.astype(str).value_counts()
         out[key] = counts.reindex(out.index, fill_value=0).astype("Int64")
     return out
+
+
+def share_table(
+    incidents: pd.DataFrame, params: RunParameters, pairs: list[tuple[str, str]], area: Area
+) -> pd.DataFrame:
+    """Each part as a share of its whole, in the period and the comparison period.
+
+    A pair is not available when either measure is not; a share of an empty whole is missing.
+    """
+    keys = sorted({k for pair in pairs for k in pair})
+    counts = measure_changes(incidents, params, keys, area)
+    rows = []
+    for part, whole in pairs:
+        row: dict[str, object] = {
+            "part": counts.at[part, "label"],
+            "whole": counts.at[whole, "label"],
+        }
+        if counts.at[part, "available"] and counts.at[whole, "available"]:
+            for period in ("current", "previous"):
+                denominator = counts.at[whole, period]
+                row[f"{period}_pct"] = (
+                    100.0 * counts.at[part, period] / denominator if denominator else np.nan
+                )
+            row["change_points"] = row["current_pct"] - row["previous_pct"]  # type: ignore[operator]
+        else:
+            row.update(current_pct=np.nan, previous_pct=np.nan, change_points=np.nan)
+        rows.append(row)
+    return pd.DataFrame(
+        rows, columns=["part", "whole", "current_pct", "previous_pct", "change_points"]
+    )
+
+
+def victim_profile(
+    incidents: pd.DataFrame, params: RunParameters, key: str, area: Area
+) -> pd.DataFrame | None:
+    """Victims of a measure in the period by sex and by age band: counts and shares.
+
+    Shares are of victims whose sex (or age band) is recorded. ``None`` when the source records
+    neither, or the measure is not available.
+    """
+    measure = load_definitions().measures[key]
+    if availability(measure, incidents) is not None:
+        return None
+    if incidents["victim_sex"].isna().all() and incidents["victim_age_band"].isna().all():
+        return None
+    chosen = in_window(incidents, params.period)
+    chosen = chosen.loc[select(chosen, measure.filter, area)]
+    rows = []
+    for column, kind in (("victim_sex", "Sex"), ("victim_age_band", "Age band")):
+        values = chosen[column].dropna().astype(str)
+        categories = (
+            list(chosen[column].cat.categories)
+            if isinstance(chosen[column].dtype, pd.CategoricalDtype)
+            else sorted(values.unique())
+        )
+        counts = values.value_counts().reindex(categories, fill_value=0)
+        total = int(counts.sum())
+        for value, count in counts.items():
+            share = 100.0 * count / total if total else np.nan
+            rows.append(
+                {"group": kind, "value": str(value), "victims": int(count), "share_pct": share}
+            )
+    return pd.DataFrame(rows)
+
+
+def breakdown(
+    incidents: pd.DataFrame, params: RunParameters, key: str, column: str, area: Area
+) -> pd.DataFrame | None:
+    """A measure split by a column (e.g. hate crime by strand), with each part's change.
+
+    ``None`` when the measure is not available or the column is not recorded.
+    """
+    measure = load_definitions().measures[key]
+    if availability(measure, incidents) is not None or incidents[column].isna().all():
+        return None
+    chosen = incidents.loc[select(incidents, measure.filter, area)]
+    table = change_by(chosen, params, column)
+    total = int(table["current"].sum())
+    table.insert(1, "share_pct", 100.0 * table["current"] / total if total else np.nan)
+    return table
+
+
+def ward_ranking(
+    incidents: pd.DataFrame, population: pd.DataFrame, params: RunParameters, key: str, area: Area
+) -> pd.DataFrame | None:
+    """A measure by ward (see :func:`ward_changes`); ``None`` when the source cannot provide it."""
+    measure = load_definitions().measures[key]
+    if availability(measure, incidents) is not None:
+        return None
+    return ward_changes(incidents.loc[select(incidents, measure.filter, area)], population, params)

@@ -71,6 +71,7 @@ def publish_table(
     out_dir: Path,
     index_label: str | None = None,
     na_rep: str = "",
+    cells: pd.DataFrame | None = None,
 ) -> str:
     """Write the table's CSV download and return a MyST ``table`` block that shows it formatted.
 
@@ -90,18 +91,21 @@ def publish_table(
         Heading of the index column; ``None`` leaves the index out of the shown table.
     na_rep
         How missing values are written in the CSV (``"[c]"`` for withheld cells).
+    cells
+        Text to show instead of formatting ``table``'s values (same index, the shown columns): for
+        cells that combine numbers, such as a rate with its rank. The CSV still holds ``table``.
     """
     downloads = out_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
     table.to_csv(downloads / f"{name}.csv", na_rep=na_rep)
     headings = ([index_label] if index_label else []) + [h for h, _ in columns.values()]
-    lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * (len(headings) - 1) + "---|"]
     aligns = ["---"] * (1 if index_label else 0) + ["--:"] * len(columns)
-    lines[1] = "|" + "|".join(aligns) + "|"
+    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join(aligns) + "|"]
     for key, row in table.iterrows():
-        cells = [_escape(str(key))] if index_label else []
-        cells += [_escape(fmt(row[col])) for col, (_, fmt) in columns.items()]
-        lines.append("| " + " | ".join(cells) + " |")
+        shown = [str(key)] if index_label else []
+        for col, (_, fmt) in columns.items():
+            shown.append(str(cells.at[key, col]) if cells is not None else fmt(row[col]))
+        lines.append("| " + " | ".join(_escape(text) for text in shown) + " |")
     body = "\n".join(lines)
     return (
         f":::{{table}} {caption}\n:name: tbl-{name}\n\n{body}\n:::\n\n"

@@ -12,7 +12,14 @@ from csa_stats import charts, measures, narrative, trends
 from csa_stats.chapter import Chapter
 from csa_stats.definitions import load_definitions
 from csa_stats.measures import Change
-from csa_stats.tables import change_columns, fmt_count, fmt_pct, publish_table
+from csa_stats.tables import (
+    change_columns,
+    fmt_count,
+    fmt_pct,
+    fmt_rate,
+    fmt_signed_pct,
+    publish_table,
+)
 
 
 def _priority(key: str) -> dict:
@@ -88,12 +95,23 @@ def trend_section(ch: Chapter, key: str) -> str:
         f"underlying trend going from {fmt_count(round(fit.trend.iloc[0]))} to "
         f"{fmt_count(round(fit.trend.iloc[-1]))} a month."
     )
+    stl = trends.decompose(series)["trend"]
     data = pd.DataFrame(
-        {"recorded": series, "model": fit.fitted.round(2), "trend": fit.trend.round(2)}
+        {
+            "recorded": series,
+            "model": fit.fitted.round(2),
+            "trend": fit.trend.round(2),
+            "stl_trend": stl.round(2),
+        }
     )
     data.index = data.index.strftime("%Y-%m")
     fig = charts.trend_chart(
-        series, fit.trend, fit.fitted, finding, f"{measure.unit.capitalize()} a month"
+        series,
+        fit.trend,
+        fit.fitted,
+        finding,
+        f"{measure.unit.capitalize()} a month",
+        stl_trend=stl,
     )
     block = charts.publish_figure(
         fig,
@@ -109,9 +127,182 @@ def trend_section(ch: Chapter, key: str) -> str:
         f"(95% confidence interval {fmt_pct(low, signed=True)} to {fmt_pct(high, signed=True)}), "
         f"from a {fit.family} regression with a linear trend and month-of-year seasonality "
         f"(dispersion {fit.dispersion:.2f}; a negative binomial model is used above "
-        f"{trends.OVERDISPERSION_LIMIT}). See the [methodology](../methodology.md).\n"
+        f"{trends.OVERDISPERSION_LIMIT}). The dashed line is a seasonal-trend decomposition (STL), "
+        f"which follows changes in direction that a straight-line trend cannot. See the "
+        f"[methodology](../methodology.md).\n"
     )
     return block + sentence
+
+
+def _pct_or_na(value: object) -> str:
+    return fmt_pct(value)
+
+
+def shares_section(ch: Chapter, key: str) -> str:
+    """Parts as shares of their wholes (e.g. domestic abuse as a share of total recorded crime)."""
+    pairs = [(str(a), str(b)) for a, b in _priority(key).get("shares", [])]
+    if not pairs:
+        return ""
+    table = measures.share_table(ch.incidents, ch.params, pairs, ch.area)
+    heading = "## Shares\n\n"
+    p, c = ch.params.period, ch.params.comparison
+    table.index = [f"{row.part} as a share of {row.whole.lower()}" for row in table.itertuples()]
+    return heading + publish_table(
+        table.drop(columns=["part", "whole"]),
+        name=f"{key}-shares",
+        caption=f"Shares, {p.label} against {c.label}",
+        columns={
+            "current_pct": (p.label, _pct_or_na),
+            "previous_pct": (c.label, _pct_or_na),
+            "change_points": (
+                "Change (points)",
+                lambda v: fmt_signed_pct(v).removesuffix("%"),
+            ),
+        },
+        out_dir=ch.out_dir,
+        index_label="Share",
+    )
+
+
+def victims_section(ch: Chapter, key: str) -> str:
+    """Victims of the priority's chosen measures by sex and age band, for the period."""
+    keys = [str(k) for k in _priority(key).get("victims", [])]
+    if not keys:
+        return ""
+    p = ch.params.period
+    blocks, sentences, missing = [], [], []
+    for measure_key in keys:
+        label = load_definitions().measures[measure_key].label
+        profile = measures.victim_profile(ch.incidents, ch.params, measure_key, ch.area)
+        if profile is None:
+            missing.append(label)
+            continue
+        sex = profile[profile["group"] == "Sex"].set_index("value")
+        ages = profile[profile["group"] == "Age band"]
+        top_age = ages.loc[ages["victims"].idxmax()]
+        under_25 = ages[ages["value"].isin(["0-9", "10-15", "16-17", "18-24"])]["share_pct"].sum()
+        male = sex["share_pct"].get("male", float("nan"))
+        sentences.append(
+            f"- {label}: {fmt_pct(male)} of victims were male; the most common age band was "
+            f"{top_age['value']} ({fmt_pct(top_age['share_pct'])}); {fmt_pct(under_25)} were under 25."
+        )
+        shown = profile.set_index(profile["group"] + ": " + profile["value"])
+        blocks.append(
+            publish_table(
+                shown[["victims", "share_pct"]],
+                name=f"{key}-victims-{measure_key}",
+                caption=f"Victims of {label.lower()} by sex and age band, {p.label}",
+                columns={"victims": ("Victims", fmt_count), "share_pct": ("Share", fmt_pct)},
+                out_dir=ch.out_dir,
+                index_label="Victims",
+            )
+        )
+    text = (
+        "## Victims\n\n"
+        + f"Victims in {p.label} (shares are of victims whose sex or age band was recorded):\n\n"
+    )
+    text += "\n".join(sentences) + "\n\n" + "\n".join(blocks)
+    if missing:
+        text += f"\nVictim sex and age are {NOT_AVAILABLE_TEXT} for: {', '.join(missing)}.\n"
+    return text
+
+
+NOT_AVAILABLE_TEXT = "not available from this source"
+
+
+def breakdown_section(ch: Chapter, key: str) -> str:
+    """A measure split by a column of the table (for example hate crime by strand)."""
+    spec = _priority(key).get("breakdown")
+    if not spec:
+        return ""
+    measure_key, column = str(spec["measure"]), str(spec["column"])
+    label = load_definitions().measures[measure_key].label
+    word = str(spec.get("label", column))
+    table = measures.breakdown(ch.incidents, ch.params, measure_key, column, ch.area)
+    heading = f"## {label} by {word}\n\n"
+    if table is None:
+        return heading + f"{label} by {word}: {NOT_AVAILABLE_TEXT}.\n"
+    p, c = ch.params.period, ch.params.comparison
+    top = table.iloc[0]
+    sentence = (
+        f"{str(table.index[0]).capitalize()} was the most recorded {word} of {label.lower()}: "
+        f"{fmt_count(top['current'])} offences, {fmt_pct(top['share_pct'])} of the total.\n\n"
+    )
+    table.index = [str(i).capitalize() for i in table.index]
+    return (
+        heading
+        + sentence
+        + publish_table(
+            table,
+            name=f"{key}-{measure_key}-by-{column}",
+            caption=f"{label} by {word}, {p.label} against {c.label}",
+            columns={
+                "current": (p.label, fmt_count),
+                "share_pct": ("Share", fmt_pct),
+                **change_columns(p.label, c.label),
+            },
+            out_dir=ch.out_dir,
+            index_label=word.capitalize(),
+        )
+    )
+
+
+def hotspots_section(ch: Chapter, key: str) -> str:
+    """The priority's hotspot measure ranked by ward: chart and table."""
+    measure_key = _priority(key).get("hotspots")
+    if not measure_key:
+        return ""
+    measure = load_definitions().measures[str(measure_key)]
+    wards = measures.ward_ranking(ch.incidents, ch.population, ch.params, str(measure_key), ch.area)
+    heading = f"## Hotspots: {measure.label.lower()} by ward\n\n"
+    if wards is None:
+        return heading + f"{measure.label} by ward: {NOT_AVAILABLE_TEXT}.\n"
+    p, c = ch.params.period, ch.params.comparison
+    top = wards.iloc[0]
+    title_text = f"{top['ward_name']} had the highest rate of {measure.label.lower()} in {p.label}"
+    alt = (
+        f"Bar chart of {measure.label.lower()} per 1,000 residents in each ward in {p.label}, highest "
+        "first: "
+        + "; ".join(f"{r['ward_name']} {fmt_rate(r['rate_per_1000'])}" for _, r in wards.iterrows())
+        + "."
+    )
+    rates = wards.set_index("ward_name")["rate_per_1000"]
+    fig = charts.bar_chart(
+        rates,
+        title_text,
+        f"{measure.unit.capitalize()} per 1,000 residents",
+        highlight=ch.area.wards[ch.area.city_centre_ward],
+    )
+    figure_block = charts.publish_figure(
+        fig,
+        f"{key}-hotspots",
+        wards[["ward_name", "current", "population", "rate_per_1000"]],
+        alt,
+        f"{measure.label} per 1,000 residents by ward, {p.label}; the city centre is highlighted.",
+        ch.out_dir,
+    )
+    table_block = publish_table(
+        wards.set_index("ward_name"),
+        name=f"{key}-hotspots-table",
+        caption=f"{measure.label} by ward, {p.label} against {c.label}",
+        columns={
+            "current": (p.label, fmt_count),
+            "share_pct": ("Share", fmt_pct),
+            "rate_per_1000": ("Per 1,000 residents", fmt_rate),
+            "rank": ("Rank (rate)", fmt_count),
+            **change_columns(p.label, c.label),
+        },
+        out_dir=ch.out_dir,
+        index_label="Ward",
+    )
+    return heading + figure_block + "\n" + table_block
+
+
+def details(ch: Chapter, key: str) -> str:
+    """The optional sections the configuration asks for, each under its own heading."""
+    parts = [shares_section(ch, key), victims_section(ch, key), breakdown_section(ch, key)]
+    parts.append(hotspots_section(ch, key))
+    return "\n".join(part for part in parts if part)
 
 
 def definitions_note(key: str) -> str:

@@ -1,13 +1,19 @@
-"""The ward chapter: every ward's counts of the main offence groups, with small counts in sensitive
-categories withheld."""
+"""The ward chapter: every ward's counts, rates per 1,000 residents, ranks and changes for the main
+offence groups, with small counts in sensitive categories withheld (and anything that would reveal
+them: the rate and the change)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
 
 from csa_stats import measures
 from csa_stats.chapter import Chapter
 from csa_stats.definitions import availability, load_definitions
 from csa_stats.disclosure import SUPPRESSED, suppress_small_counts
-from csa_stats.tables import fmt_count, fmt_rate, publish_table
+from csa_stats.params import Window
+from csa_stats.tables import fmt_count, fmt_rate, fmt_signed_pct, publish_table
 
 #: Measures shown by ward, and those whose small counts are withheld.
 WARD_MEASURES = (
@@ -23,40 +29,133 @@ WARD_MEASURES = (
 )
 SENSITIVE = ("sexual_offences", "domestic_abuse", "hate_crime")
 
+Formatter = Callable[[object], str]
 
-def _fmt_suppressible(value: object) -> str:
+
+def _withheld_or(fmt: Formatter) -> Formatter:
+    """A formatter that shows a missing (withheld) count as the withheld symbol."""
+
+    def show(value: object) -> str:
+        return SUPPRESSED if value is None or value is pd.NA or value != value else fmt(value)
+
+    return show
+
+
+def _keys(ch: Chapter) -> list[str]:
+    definitions = load_definitions()
+    return [k for k in WARD_MEASURES if availability(definitions.measures[k], ch.incidents) is None]
+
+
+def _safe_counts(ch: Chapter, window: Window) -> pd.DataFrame:
+    """Counts by ward and measure in a window, sensitive counts of 1 to 4 withheld (missing)."""
+    keys = _keys(ch)
+    counts = measures.ward_measure_counts(ch.incidents, window, keys, ch.area)
+    return suppress_small_counts(counts, [k for k in SENSITIVE if k in keys])
+
+
+def _by_name(ch: Chapter, table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    out.index = [ch.area.wards[c] for c in out.index]
+    out.index.name = "ward"
+    return out.sort_index()
+
+
+def _columns(keys: list[str], fmt: Formatter) -> dict[str, tuple[str, Formatter]]:
+    definitions = load_definitions()
+    return {k: (definitions.measures[k].label, _withheld_or(fmt)) for k in keys}
+
+
+def _withheld_note(ch: Chapter) -> str:
+    labels = ", ".join(
+        load_definitions().measures[k].label.lower() for k in SENSITIVE if k in _keys(ch)
+    )
     return (
-        SUPPRESSED if value is None or value != value or str(value) == "<NA>" else fmt_count(value)
+        f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 of {labels} are not published at ward "
+        "level, in the tables or their downloads, because they could identify a victim; nor are "
+        "the rates and changes that would reveal them.\n"
     )
 
 
 def counts_section(ch: Chapter) -> str:
-    """A table of every ward's counts by measure for the period, sensitive small counts withheld."""
-    definitions = load_definitions()
-    keys = [k for k in WARD_MEASURES if availability(definitions.measures[k], ch.incidents) is None]
-    counts = measures.ward_measure_counts(ch.incidents, ch.params, keys, ch.area)
-    sensitive = [k for k in SENSITIVE if k in keys]
-    safe = suppress_small_counts(counts, sensitive)
-    safe.insert(0, "ward_name", [ch.area.wards[c] for c in safe.index])
-    population = ch.population.set_index("ward_code")["population"]
-    safe["rate_per_1000"] = measures.rate_per_1000(
-        counts["total_recorded_crime"].astype(float), population.reindex(safe.index)
-    )
-    shown = safe.set_index("ward_name").sort_index()
-    columns = {k: (definitions.measures[k].label, _fmt_suppressible) for k in keys}
-    columns["rate_per_1000"] = ("Crimes per 1,000 residents", fmt_rate)
+    """Every ward's counts by measure for the period."""
     p = ch.params.period
-    block = publish_table(
-        shown,
-        name="ward-measures",
+    table = _by_name(ch, _safe_counts(ch, p))
+    return publish_table(
+        table,
+        name="ward-counts",
         caption=f"Recorded crime and ASB by ward, {p.label}",
-        columns=columns,
+        columns=_columns(list(table.columns), fmt_count),
         out_dir=ch.out_dir,
         index_label="Ward",
         na_rep=SUPPRESSED,
+    ) + _withheld_note(ch)
+
+
+def rates_section(ch: Chapter) -> str:
+    """Every ward's rate per 1,000 residents by measure, with its rank among the wards."""
+    p = ch.params.period
+    counts = _safe_counts(ch, p)
+    population = ch.population.set_index("ward_code")["population"].reindex(counts.index)
+    rates = _by_name(ch, counts.astype("Float64").div(population, axis=0) * 1000)
+    ranks = rates.rank(ascending=False, method="min")
+    shown = pd.DataFrame(
+        {
+            column: [
+                SUPPRESSED if pd.isna(rate) else f"{fmt_rate(rate)} ({int(rank)})"
+                for rate, rank in zip(rates[column], ranks[column], strict=True)
+            ]
+            for column in rates.columns
+        },
+        index=rates.index,
     )
-    labels = ", ".join(definitions.measures[k].label.lower() for k in sensitive)
-    return block + (
-        f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 of {labels} are not published at ward level, "
-        "in the table or its download, because they could identify a victim.\n"
+    top = rates["total_recorded_crime"].idxmax()
+    intro = (
+        "Rates are per 1,000 residents; the number in brackets is the ward's rank (1 = highest). "
+        f"{top} had the highest rate of recorded crime, "
+        f"{fmt_rate(rates.loc[top, 'total_recorded_crime'])} per 1,000 residents.\n\n"
+    )
+    return intro + publish_table(
+        rates,
+        name="ward-rates-by-measure",
+        caption=f"Rates per 1,000 residents by ward (rank in brackets), {p.label}",
+        columns=_columns(list(rates.columns), fmt_rate),
+        out_dir=ch.out_dir,
+        index_label="Ward",
+        na_rep=SUPPRESSED,
+        cells=shown,
+    )
+
+
+def changes_section(ch: Chapter) -> str:
+    """Every ward's per cent change by measure against the comparison period.
+
+    A change is withheld wherever either period's count is withheld, since with the other count it
+    would reveal it.
+    """
+    p, c = ch.params.period, ch.params.comparison
+    current, previous = _safe_counts(ch, p), _safe_counts(ch, c)
+    ratio = p.months / c.months
+    percent = pd.DataFrame(index=current.index, columns=current.columns, dtype="Float64")
+    shown = pd.DataFrame(SUPPRESSED, index=current.index, columns=current.columns)
+    for column in current.columns:
+        for ward in current.index:
+            now, before = current.at[ward, column], previous.at[ward, column]
+            if pd.isna(now) or pd.isna(before):
+                continue
+            test = measures.compare_counts(int(now), int(before), ratio)
+            percent.at[ward, column] = test.percent
+            mark = "*" if test.significant else ""
+            shown.at[ward, column] = fmt_signed_pct(test.percent) + mark
+    return publish_table(
+        _by_name(ch, percent),
+        name="ward-changes",
+        caption=f"Per cent change by ward, {p.label} against {c.label} (* more than chance)",
+        columns=_columns(list(current.columns), fmt_signed_pct),
+        out_dir=ch.out_dir,
+        index_label="Ward",
+        na_rep=SUPPRESSED,
+        cells=_by_name(ch, shown),
+    ) + (
+        "\n`*`: a change this large is unlikely to be chance (see the "
+        "[methodology](../methodology.md)). `..`: not available (none in the comparison period).\n"
     )
