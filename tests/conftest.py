@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csa_stats.schema import COLUMNS, to_storage_types
+from csa_stats.schema import COLUMNS, FLAG_COLUMNS, to_storage_types
 from csa_stats.taxonomy import Area, load_area, offence_table
 
 #: The shared folder of third-party data, beside the project checkout (read in place, never copied).
@@ -44,11 +44,7 @@ def make_incidents(area: Area) -> Callable[[list[tuple[str, str, str]]], pd.Data
                     "ward_code": ward,
                     "ward_name": area.wards[ward],
                     "lsoa_code": pd.NA,
-                    "domestic_abuse": pd.NA,
-                    "knife": pd.NA,
-                    "firearm": pd.NA,
-                    "alcohol": pd.NA,
-                    "hate": pd.NA,
+                    **dict.fromkeys(FLAG_COLUMNS, pd.NA),
                     "hate_strand": None,
                     "victim_age_band": None,
                     "victim_sex": None,
@@ -60,7 +56,7 @@ def make_incidents(area: Area) -> Callable[[list[tuple[str, str, str]]], pd.Data
         frame["date"] = frame["date"].astype("datetime64[ns]")
         frame["hour"] = frame["hour"].astype("Int8")
         frame["lsoa_code"] = frame["lsoa_code"].astype("string")
-        for flag in ("domestic_abuse", "knife", "firearm", "alcohol", "hate"):
+        for flag in FLAG_COLUMNS:
             frame[flag] = frame[flag].astype("boolean")
         return to_storage_types(frame)
 

@@ -67,11 +67,14 @@ def test_measure_changes_count_the_period_and_the_comparison(small, area) -> Non
 
 def test_a_measure_the_source_cannot_provide_is_not_available_not_zero(small, area) -> None:
     unrecorded = small.assign(hate=pd.array([pd.NA] * len(small), dtype="boolean"))
-    table = measure_changes(unrecorded, PARAMS, ["hate_crime", "county_lines", "shoplifting"], area)
+    table = measure_changes(
+        unrecorded, PARAMS, ["hate_crime", "county_lines", "repeat_victims", "shoplifting"], area
+    )
     assert not table.loc["hate_crime", "available"]
     assert pd.isna(table.loc["hate_crime", "current"])
     assert table.loc["hate_crime", "note"].startswith(NOT_AVAILABLE)
-    assert "needs child exploitation flag" in table.loc["county_lines", "note"]
+    assert "does not record child_exploitation" in table.loc["county_lines", "note"]
+    assert "needs victim identifiers" in table.loc["repeat_victims", "note"]
     assert table.loc["shoplifting", "current"] == 1
 
 

@@ -151,3 +151,29 @@ def test_the_projects_figures_match_the_shared_transcription() -> None:
         row = shared[(shared["metric"] == metric) & (shared["period"] == period)]
         assert len(row) == 1, figure_id
         assert float(row["value"].iloc[0]) == ours.at[figure_id, "value"], figure_id
+
+
+def test_exploitation_changes_go_the_published_way(demo) -> None:
+    def count(mask, fy: str) -> int:
+        return int((mask & (demo["fy"] == fy)).sum())
+
+    checks = {
+        "county_lines_change_2023_24": demo["child_exploitation"].astype(bool),
+        "cse_change_2023_24": demo["child_sexual_exploitation"].astype(bool),
+        "hba_change_2023_24": demo["honour_based_abuse"].astype(bool),
+        "modern_slavery_change_2023_24": demo["offence_code"] == "106",
+    }
+    for figure_id, mask in checks.items():
+        change = 100 * (count(mask, "2023/24") / count(mask, "2022/23") - 1)
+        published = figure(figure_id)
+        assert change * published > 0, figure_id  # same direction
+        assert abs(change - published) < 25, figure_id  # and roughly the size (small counts)
+    ms = demo["offence_code"] == "106"
+    assert 100 * (count(ms, "2023/24") / count(ms, "2022/23") - 1) == pytest.approx(-51.3, abs=0.1)
+
+
+def test_child_sexual_exploitation_victims_are_children(demo) -> None:
+    cse = demo[demo["child_sexual_exploitation"].astype(bool)]
+    assert len(cse) > 0
+    assert cse["victim_age_band"].isin(["0-9", "10-15", "16-17"]).all()
+    assert (cse["offence_group"] == "Sexual offences").all()

@@ -60,13 +60,13 @@ def test_the_key_findings_page_shows_the_periods_figures_under_the_demo_notice(s
 # chapter page -> (charts, tables) expected on it, counted from the chapters and measures.yml:
 # key findings: trend, top offences, ward rates / headline, offences, wards tables;
 # offending: trend / measures, shares and 4 victim tables; public places: trend, ASB hotspots /
-# measures, shares, hotspots; exploitation: trend, domestic abuse hotspots / measures, shares, 1 victim
-# table, hate by strand, hotspots; wards: counts, rates, changes.
+# measures, shares, hotspots; exploitation: trend, domestic abuse hotspots / measures, shares, 2 victim
+# tables, hate by strand, hotspots; wards: counts, rates, changes.
 CHAPTERS = {
     "key_findings": (3, 3),
     "priority_offending": (1, 6),
     "priority_public_places": (2, 3),
-    "priority_exploitation": (2, 5),
+    "priority_exploitation": (2, 6),
     "wards": (0, 3),
 }
 

@@ -18,7 +18,16 @@ SOURCES: Final = ("demo", "extract", "police-uk")
 
 #: Flags recorded against an incident. Missing (<NA>) means the source does not record the flag,
 #: which is not the same as False.
-FLAG_COLUMNS: Final = ("domestic_abuse", "knife", "firearm", "alcohol", "hate")
+FLAG_COLUMNS: Final = (
+    "domestic_abuse",
+    "knife",
+    "firearm",
+    "alcohol",
+    "hate",
+    "child_exploitation",
+    "child_sexual_exploitation",
+    "honour_based_abuse",
+)
 
 #: Columns of the tidy table, in order.
 COLUMNS: Final = (

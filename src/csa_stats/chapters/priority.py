@@ -51,7 +51,7 @@ def summary(ch: Chapter, key: str) -> str:
         lines += ["", ":::{admonition} Not available from this source\n:class: note\n"]
         lines += [f"- {row['label']}: {row['note']}." for _, row in missing.iterrows()]
         lines += [
-            "\nThese measures need data the police-recorded incidents do not hold; they are never shown as zero.\n:::"
+            "\nThese measures need data that the source used for this edition does not hold; they are never shown as zero.\n:::"
         ]
     return "\n".join(lines) + "\n"
 

@@ -327,6 +327,9 @@ def generate_incidents(
         age[rows] = rng.choice(bands, size=len(rows), p=ages / ages.sum())
         sex[rows] = np.where(rng.random(len(rows)) < profile["male"], "male", "female")
 
+    exploitation = _draw_exploitation_flags(
+        rng, a["exploitation_flags"], codes, table["year"].to_numpy(), domestic, age
+    )
     is_crime = offences.loc[codes, "crime"].to_numpy(dtype=bool)
     table = table.assign(
         offence=offences.loc[codes, "name"].to_numpy(),
@@ -341,6 +344,7 @@ def generate_incidents(
         firearm=pd.array(firearm, dtype="boolean"),
         alcohol=pd.array(alcohol, dtype="boolean"),
         hate=pd.array(hate, dtype="boolean"),
+        **{name: pd.array(flag, dtype="boolean") for name, flag in exploitation.items()},
         hate_strand=hate_strand,
         victim_age_band=age,
         victim_sex=sex,
@@ -351,6 +355,28 @@ def generate_incidents(
     table["month"] = table["month"].astype("datetime64[ns]")
     table["date"] = table["date"].astype("datetime64[ns]")
     return to_storage_types(table.loc[:, list(COLUMNS)].reset_index(drop=True))
+
+
+def _draw_exploitation_flags(
+    rng: np.random.Generator,
+    specs: dict[str, Any],
+    codes: np.ndarray,
+    years: np.ndarray,
+    domestic: np.ndarray,
+    age: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Exploitation and hidden-harm flags: offence probabilities times a factor for the year."""
+    under_18 = np.isin(age.astype(str), ["0-9", "10-15", "16-17"])
+    flags = {}
+    for name, spec in specs.items():
+        p = np.array([spec["offences"].get(str(c), 0.0) for c in codes])
+        p *= np.array([spec["year_factor"][y] for y in years])
+        if spec.get("victims_under_18"):
+            p *= under_18
+        if spec.get("domestic_only"):
+            p *= domestic
+        flags[name] = rng.random(len(codes)) < np.minimum(p, 1.0)
+    return flags
 
 
 def demo_population(
