@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from csa_stats import charts, measures, narrative
 from csa_stats.chapter import Chapter
+from csa_stats.chapters.common import ward_ranking_section
 from csa_stats.tables import (
     change_columns,
     fmt_count,
@@ -139,50 +140,4 @@ def offences_section(ch: Chapter) -> str:
 def wards_section(ch: Chapter) -> str:
     """All wards: counts, rates per 1,000 residents, rank and change; chart and table."""
     wards = measures.ward_table(ch.incidents, ch.population, ch.params)
-    p, c = ch.params.period, ch.params.comparison
-    top = wards.iloc[0]
-    centre = ch.area.wards[ch.area.city_centre_ward]
-    title = f"{top['ward_name']} had the highest rate of recorded crime in {p.label}"
-    alt = (
-        f"Bar chart of recorded crimes per 1,000 residents in each of {ch.area.name}'s "
-        f"{len(wards)} wards in {p.label}, highest first: "
-        + "; ".join(f"{r['ward_name']} {fmt_rate(r['rate_per_1000'])}" for _, r in wards.iterrows())
-        + "."
-    )
-    fig = charts.ward_rate_chart(wards, title, highlight=centre)
-    data = wards[["ward_name", "current", "population", "rate_per_1000"]].rename(
-        columns={"current": "recorded_crimes"}
-    )
-    figure_block = charts.publish_figure(
-        fig,
-        "ward-rates",
-        data,
-        alt,
-        f"Recorded crimes per 1,000 residents by ward, {p.label}. {centre}, the city centre, is "
-        "highlighted: its residents are few beside the people who visit, work and go out there, so "
-        "its rate per resident overstates the risk to any one person.",
-        ch.out_dir,
-    )
-    shown = wards.set_index("ward_name")
-    table_block = publish_table(
-        shown,
-        name="wards",
-        caption=f"Recorded crime by ward, {p.label} against {c.label}",
-        columns={
-            "current": (p.label, fmt_count),
-            "share_pct": ("Share of total", fmt_pct),
-            "population": ("Residents", fmt_count),
-            "rate_per_1000": ("Per 1,000 residents", fmt_rate),
-            "rank": ("Rank (rate)", fmt_count),
-            **change_columns(p.label, c.label),
-        },
-        out_dir=ch.out_dir,
-        index_label="Ward",
-    )
-    note = (
-        "\nWard populations are **demonstration values** that add up to the Census 2021 population "
-        f"of {ch.area.name}; real ward populations can be supplied as an input.\n"
-        if ch.is_demo
-        else ""
-    )
-    return figure_block + "\n" + table_block + note
+    return ward_ranking_section(ch, wards, "recorded crime", "crimes", "crime")

@@ -10,13 +10,13 @@ import pandas as pd
 
 from csa_stats import charts, measures, narrative, trends
 from csa_stats.chapter import Chapter
+from csa_stats.chapters.common import ward_ranking_section
 from csa_stats.definitions import load_definitions
 from csa_stats.measures import Change
 from csa_stats.tables import (
     change_columns,
     fmt_count,
     fmt_pct,
-    fmt_rate,
     fmt_signed_pct,
     publish_table,
 )
@@ -257,45 +257,9 @@ def hotspots_section(ch: Chapter, key: str) -> str:
     heading = f"## Hotspots: {measure.label.lower()} by ward\n\n"
     if wards is None:
         return heading + f"{measure.label} by ward: {NOT_AVAILABLE_TEXT}.\n"
-    p, c = ch.params.period, ch.params.comparison
-    top = wards.iloc[0]
-    title_text = f"{top['ward_name']} had the highest rate of {measure.label.lower()} in {p.label}"
-    alt = (
-        f"Bar chart of {measure.label.lower()} per 1,000 residents in each ward in {p.label}, highest "
-        "first: "
-        + "; ".join(f"{r['ward_name']} {fmt_rate(r['rate_per_1000'])}" for _, r in wards.iterrows())
-        + "."
+    return heading + ward_ranking_section(
+        ch, wards, measure.label.lower(), measure.unit, f"{key}-{measure_key}"
     )
-    rates = wards.set_index("ward_name")["rate_per_1000"]
-    fig = charts.bar_chart(
-        rates,
-        title_text,
-        f"{measure.unit.capitalize()} per 1,000 residents",
-        highlight=ch.area.wards[ch.area.city_centre_ward],
-    )
-    figure_block = charts.publish_figure(
-        fig,
-        f"{key}-hotspots",
-        wards[["ward_name", "current", "population", "rate_per_1000"]],
-        alt,
-        f"{measure.label} per 1,000 residents by ward, {p.label}; the city centre is highlighted.",
-        ch.out_dir,
-    )
-    table_block = publish_table(
-        wards.set_index("ward_name"),
-        name=f"{key}-hotspots-table",
-        caption=f"{measure.label} by ward, {p.label} against {c.label}",
-        columns={
-            "current": (p.label, fmt_count),
-            "share_pct": ("Share", fmt_pct),
-            "rate_per_1000": ("Per 1,000 residents", fmt_rate),
-            "rank": ("Rank (rate)", fmt_count),
-            **change_columns(p.label, c.label),
-        },
-        out_dir=ch.out_dir,
-        index_label="Ward",
-    )
-    return heading + figure_block + "\n" + table_block
 
 
 def details(ch: Chapter, key: str) -> str:
