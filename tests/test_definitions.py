@@ -89,10 +89,14 @@ def test_a_malformed_definition_names_the_measure(tmp_path: Path) -> None:
 
 def test_editing_a_definition_changes_the_counts(small, area, tmp_path: Path) -> None:
     raw = yaml.safe_load((paths.reference_dir() / "measures.yml").read_text())
-    raw["measures"]["serious_violence"]["filter"] = {"offence_codes": ["1"]}
+    # violence with injury (GBH, ABH x2, homicide = 4) narrowed to homicide alone
+    assert (
+        select(small, load_definitions().measures["violence_with_injury"].filter, area).sum() == 4
+    )
+    raw["measures"]["violence_with_injury"]["filter"] = {"offence_codes": ["1"]}
     edited = tmp_path / "measures.yml"
     edited.write_text(yaml.safe_dump(raw))
-    spec = load_definitions(edited).measures["serious_violence"].filter
+    spec = load_definitions(edited).measures["violence_with_injury"].filter
     assert select(small, spec, area).sum() == 1
 
 

@@ -64,6 +64,9 @@ def test_the_key_findings_page_shows_the_periods_figures_under_the_demo_notice(s
 # tables, hate by strand, hotspots; wards: counts, rates, changes.
 CHAPTERS = {
     "key_findings": (3, 3),
+    # serious violence: a projection per series (3) / status, sensitivity, and per series its
+    # projection, baselines and annual tables (2 + 3 x 3)
+    "serious_violence": (3, 11),
     "priority_offending": (1, 6),
     "priority_public_places": (2, 3),
     "priority_exploitation": (2, 6),
@@ -184,3 +187,18 @@ def test_the_site_loads_nothing_from_elsewhere(site) -> None:
         text = page.read_text()
         assert not re.search(r'<script[^>]+src="https?://', text), page
         assert not re.search(r'<link[^>]+href="https?://[^"]+\.css"', text), page
+
+
+def test_the_front_page_gives_the_serious_violence_status_that_its_chapter_reaches(site) -> None:
+    html, _ = site
+    front = (html / "book/intro.html").read_text()
+    chapter = (html / "book/chapters/serious_violence.html").read_text()
+    found = re.search(r"Serious violence toward the 2030 goal: (on track|at risk|off track)", front)
+    assert found, "no status on the front page"
+    assert f"Status: {found.group(1)}" in chapter
+    assert 'href="chapters/serious_violence.html"' in front
+    # the verdict's caveats: the lockdown baseline, the other baselines, the status rule
+    assert "Lockdowns in spring 2020" in chapter
+    assert "Against the other baselines the status would be: 2019:" in chapter
+    assert "at least 80%" in chapter and "20% or less" in chapter
+    assert "12 months to March 2024" in chapter

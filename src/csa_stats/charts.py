@@ -150,3 +150,102 @@ def publish_figure(
         f":::{{figure}} figures/{name}.png\n:name: fig-{name}\n:alt: {alt_text}\n:width: 100%\n\n"
         f"{caption} [Download the chart's data (CSV)](downloads/{name}.csv)\n:::\n"
     )
+
+
+def year_midpoint(window: Window) -> float:
+    """Where a 12-month window sits on a chart's time axis: its middle, in decimal years."""
+    return window.start.year + (window.start.month - 1) / 12 + window.months / 24
+
+
+def projection_chart(
+    recorded: pd.DataFrame,
+    projection: pd.DataFrame,
+    baselines: list[tuple[str, float, bool]],
+    path: pd.DataFrame,
+    title: str,
+    ylabel: str,
+) -> Figure:
+    """Yearly totals recorded, the projection with its 80% and 95% prediction intervals, the
+    baselines as horizontal lines and the path needed to finish below the chosen one.
+
+    Parameters
+    ----------
+    recorded
+        Columns ``x`` (decimal year), ``label`` and ``count``: complete years recorded.
+    projection
+        Columns ``x``, ``label``, ``central``, ``low_80``, ``high_80``, ``low_95``, ``high_95``.
+    baselines
+        ``(label, count, chosen)``: the chosen baseline is drawn solid, the others dashed.
+    path
+        Columns ``x``, ``label`` and ``value``: from the latest 12 months (the first row, marked) to
+        the baseline in the goal year.
+    """
+    with plt.style.context(STYLE):
+        fig, ax = plt.subplots(figsize=(8, 4.6))
+        ax.bar(recorded["x"], recorded["count"], width=0.7, color=PRIMARY, label="Recorded")
+        ax.fill_between(
+            projection["x"],
+            projection["low_95"],
+            projection["high_95"],
+            color=SECONDARY,
+            alpha=0.22,
+            lw=0,
+            label="95% prediction interval",
+        )
+        ax.fill_between(
+            projection["x"],
+            projection["low_80"],
+            projection["high_80"],
+            color=SECONDARY,
+            alpha=0.45,
+            lw=0,
+            label="80% prediction interval",
+        )
+        ax.plot(
+            projection["x"],
+            projection["central"],
+            color="#000000",
+            lw=1.6,
+            marker="o",
+            ms=3.5,
+            label="Projection (central)",
+        )
+        for label, count, chosen in baselines:
+            ax.axhline(
+                count,
+                color=HIGHLIGHT if chosen else MUTED,
+                lw=2.0 if chosen else 1.2,
+                ls="-" if chosen else "--",
+                label=f"{label}: {count:,.0f}" + (" (baseline)" if chosen else ""),
+            )
+        ax.plot(
+            path["x"].iloc[:1],
+            path["value"].iloc[:1],
+            ls="none",
+            marker="D",
+            ms=7,
+            color=HIGHLIGHT,
+            markeredgecolor="#000000",
+            label=str(path["label"].iloc[0]),
+        )
+        ax.plot(
+            path["x"],
+            path["value"],
+            color=HIGHLIGHT,
+            lw=1.6,
+            ls=":",
+            marker=">",
+            ms=4,
+            markevery=[len(path) - 1],
+            label="Path needed to finish below the baseline",
+        )
+        ticks = pd.concat([recorded[["x", "label"]], projection[["x", "label"]]])
+        ticks = ticks.drop_duplicates("label")
+        ax.set_xticks(ticks["x"], ticks["label"], rotation=45 if len(ticks) > 10 else 0)
+        ax.set_title(_wrap(title, 64))
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_formatter(_thousands)
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3)
+        fig.tight_layout()
+    return fig

@@ -64,31 +64,53 @@ def _check_filter(key: str, spec: dict[str, Any]) -> None:
         _check_filter(key, sub)
 
 
-@lru_cache(maxsize=4)
-def load_definitions(path: Path | None = None) -> Definitions:
-    """Read and check the measure definitions."""
-    path = path or paths.reference_dir() / "measures.yml"
+def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
         raise DefinitionError(f"{path}{where}: not valid YAML") from None
-    measures = {}
-    for key, entry in raw["measures"].items():
-        spec = dict(entry.get("filter", {}))
-        _check_filter(key, spec)
-        if not spec and not entry.get("needs_field"):
-            raise DefinitionError(f"measure {key}: needs a filter or a needs_field")
-        measures[key] = Measure(
-            key=key,
-            label=str(entry["label"]),
-            unit=str(entry.get("unit", "offences")),
-            filter=spec,
-            requires=tuple(entry.get("requires", ())),
-            needs_field=entry.get("needs_field"),
-            note=entry.get("note"),
-        )
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{path}: expected a mapping of keys to values")
+    return raw
+
+
+def parse_measure(key: str, entry: dict[str, Any]) -> Measure:
+    """One measure from its YAML entry, with its filter checked."""
+    spec = dict(entry.get("filter", {}))
+    _check_filter(key, spec)
+    if not spec and not entry.get("needs_field"):
+        raise DefinitionError(f"measure {key}: needs a filter or a needs_field")
+    if "label" not in entry:
+        raise DefinitionError(f"measure {key}: needs a label")
+    return Measure(
+        key=key,
+        label=str(entry["label"]),
+        unit=str(entry.get("unit", "offences")),
+        filter=spec,
+        requires=tuple(entry.get("requires", ())),
+        needs_field=entry.get("needs_field"),
+        note=entry.get("note"),
+    )
+
+
+@lru_cache(maxsize=8)
+def load_definitions(
+    path: Path | None = None, serious_violence_path: Path | None = None
+) -> Definitions:
+    """Read and check the measure definitions (``measures.yml`` and the serious-violence measures of
+    ``serious_violence.yml``)."""
+    path = path or paths.reference_dir() / "measures.yml"
+    raw = _read_yaml(path)
+    measures = {key: parse_measure(key, entry) for key, entry in raw["measures"].items()}
+    violence = load_serious_violence(serious_violence_path)
+    for key, measure in violence.measures.items():
+        if key in measures:
+            raise DefinitionError(
+                f"{path}: measure {key} is defined in {violence.path.name}; define it once"
+            )
+        measures[key] = measure
     priorities = dict(raw["priorities"])
     for name, priority in priorities.items():
         named = [priority["headline"], *priority["measures"], *priority.get("victims", [])]
@@ -100,6 +122,68 @@ def load_definitions(path: Path | None = None) -> Definitions:
                 raise DefinitionError(f"priority {name}: unknown measure {key!r}")
     part_of = [(str(a), str(b)) for a, b in raw.get("part_of", [])]
     return Definitions(measures, priorities, part_of)
+
+
+@dataclass(frozen=True)
+class SeriousViolenceDefinition:
+    """The goal's series, its sub-measures, the proxy, and the projection and status settings."""
+
+    path: Path
+    measures: dict[str, Measure]
+    headline: str
+    sub_measures: tuple[str, ...]
+    proxies: dict[str, Measure]
+    fit_months: int
+    simulations: int
+    seed: int
+    on_track: float
+    off_track: float
+
+
+@lru_cache(maxsize=8)
+def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition:
+    """Read and check ``data/reference/serious_violence.yml``.
+
+    Raises
+    ------
+    DefinitionError
+        Naming the file and the key that is wrong.
+    """
+    path = path or paths.reference_dir() / "serious_violence.yml"
+    raw = _read_yaml(path)
+    try:
+        measures = {key: parse_measure(key, entry) for key, entry in raw["measures"].items()}
+        proxies = {
+            key: parse_measure(f"{key} (proxy)", entry)
+            for key, entry in (raw.get("proxy") or {}).items()
+        }
+        headline, subs = str(raw["headline"]), tuple(str(k) for k in raw.get("sub_measures", []))
+        projection, status = raw["projection"], raw["status"]
+        fit_months, simulations = int(projection["fit_months"]), int(projection["simulations"])
+        seed, on_track, off_track = (
+            int(projection["seed"]),
+            float(status["on_track"]),
+            float(status["off_track"]),
+        )
+    except KeyError as error:
+        raise DefinitionError(f"{path}: missing key {error.args[0]!r}") from None
+    except (TypeError, ValueError) as error:
+        raise DefinitionError(f"{path}: {error}") from None
+    for key in (headline, *subs, *proxies):
+        if key not in measures:
+            raise DefinitionError(f"{path}: unknown measure {key!r}")
+    if not 0 < off_track < on_track < 1:
+        raise DefinitionError(
+            f"{path}: status thresholds need 0 < off_track < on_track < 1; "
+            f"got off_track {off_track}, on_track {on_track}"
+        )
+    if fit_months < 24:
+        raise DefinitionError(f"{path}: projection fit_months must be at least 24 (two seasons)")
+    if simulations < 100:
+        raise DefinitionError(f"{path}: projection simulations must be at least 100")
+    return SeriousViolenceDefinition(
+        path, measures, headline, subs, proxies, fit_months, simulations, seed, on_track, off_track
+    )
 
 
 def availability(measure: Measure, incidents: pd.DataFrame) -> str | None:

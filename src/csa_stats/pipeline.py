@@ -23,13 +23,15 @@ import yaml
 from tqdm import tqdm
 
 from csa_stats import __version__, paths
-from csa_stats.chapter import prepare
+from csa_stats.chapter import Chapter, prepare
+from csa_stats.chapters import serious_violence
 from csa_stats.params import RunParameters
 from csa_stats.taxonomy import Area
 
 #: Chapter notebooks in reading order (file stems in ``notebooks/``).
 CHAPTERS: tuple[str, ...] = (
     "key_findings",
+    "serious_violence",
     "priority_offending",
     "priority_public_places",
     "priority_exploitation",
@@ -266,7 +268,7 @@ def build(
     chapters_dir = chapters_dir or paths.chapters_dir()
     built = today or dt.date.today()
 
-    area, _, _ = prepare(params)  # every input and parameter checked before anything runs
+    area, incidents, population = prepare(params)  # every input and parameter checked first
 
     paths.build_dir().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="staging-", dir=paths.build_dir()) as tmp:
@@ -275,6 +277,13 @@ def build(
         generated = staging / "book" / "_generated"
         generated.mkdir(parents=True)
         (generated / "build_info.md").write_text(build_info(params, area, built), encoding="utf-8")
+        front = Chapter(params, area, incidents, population, staging)
+        (generated / "serious_violence.md").write_text(
+            serious_violence.headline(
+                front, serious_violence.assess_all(front), "chapters/serious_violence.ipynb"
+            ),
+            encoding="utf-8",
+        )
         _write_config(staging, params, area, built)
         executed_dir = staging / "book" / "chapters"
         run_notebooks(CHAPTERS, params, paths.notebooks_dir(), executed_dir, progress)

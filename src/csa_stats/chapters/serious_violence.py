@@ -1,0 +1,606 @@
+"""The serious-violence chapter: progress against the baseline year toward the goal year.
+
+The verdict comes first (status, chance, the baseline caveat); then the definition in force, the
+comparison of baselines, the year-on-year series, the projection with its intervals, the path
+needed, the sensitivity to the fitting window, and the same for each sub-measure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+
+from csa_stats import charts
+from csa_stats.chapter import Chapter
+from csa_stats.definitions import SeriousViolenceDefinition, load_serious_violence
+from csa_stats.measures import compare_counts
+from csa_stats.progress import Progress, assess_measure, year_window
+from csa_stats.tables import (
+    fmt_count,
+    fmt_pct,
+    fmt_signed_count,
+    fmt_signed_pct,
+    fmt_yes_no,
+    publish_table,
+)
+
+#: Admonition class per status: green, amber, red in the book theme.
+_STATUS_CLASS = {"on track": "tip", "at risk": "warning", "off track": "danger"}
+#: Fitting windows (months) compared in the sensitivity table, beside the configured one.
+SENSITIVITY_MONTHS = (24, 36, 60)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The headline series and each sub-measure: a :class:`Progress`, or why it is not available."""
+
+    definition: SeriousViolenceDefinition
+    results: dict[str, Progress | str]
+    sensitivity: dict[int, Progress]  # the headline fitted to other windows (months -> result)
+
+    @property
+    def headline(self) -> Progress | str:
+        """The goal's own series."""
+        return self.results[self.definition.headline]
+
+
+def assess_all(ch: Chapter, definition: SeriousViolenceDefinition | None = None) -> Assessment:
+    """Assess the headline series and every sub-measure for the chapter's parameters."""
+    definition = definition or load_serious_violence()
+    keys = (definition.headline, *definition.sub_measures)
+    results = {k: assess_measure(ch.incidents, ch.params, k, ch.area, definition) for k in keys}
+    sensitivity: dict[int, Progress] = {}
+    if not isinstance(results[definition.headline], str):
+        for months in sorted({*SENSITIVITY_MONTHS, definition.fit_months}):
+            other = dataclasses.replace(definition, fit_months=months)
+            result = assess_measure(ch.incidents, ch.params, other.headline, ch.area, other)
+            if not isinstance(result, str):
+                sensitivity[months] = result
+    return Assessment(definition, results, sensitivity)
+
+
+def chance_text(probability: float) -> str:
+    """A probability in words a reader can use: ``"84%"``, ``"more than 99%"``, ``"less than 1%"``.
+
+    Examples
+    --------
+    >>> [chance_text(p) for p in (0.843, 0.9991, 0.0)]
+    ['84%', 'more than 99%', 'less than 1%']
+    """
+    if probability > 0.99:
+        return "more than 99%"
+    if probability < 0.01:
+        return "less than 1%"
+    return f"{100 * probability:.0f}%"
+
+
+def _name(progress: Progress) -> str:
+    label = progress.measure.label
+    return label if progress.is_proxy else label.lower()
+
+
+def verdict(progress: Progress) -> str:
+    """One sentence: the status and the chance behind it."""
+    b = progress.baseline
+    return (
+        f"{progress.measure.label} is **{b.status}**: on the projection, the chance that the "
+        f"{b.goal.label} total is below the {b.label} baseline of {fmt_count(b.count)} "
+        f"{progress.measure.unit} is {chance_text(b.probability or 0.0)}."
+    )
+
+
+def progress_sentence(progress: Progress) -> str:
+    """The latest 12 months against the baseline."""
+    b = progress.baseline
+    latest, base = progress.latest, b.count or 0
+    if latest == base:
+        where = f"the same as in {b.label}"
+    else:
+        word = "fewer" if latest < base else "more"
+        where = (
+            f"{fmt_count(abs(latest - base))} {word} ({fmt_pct(abs(progress.change_on_baseline_pct))} "
+            f"{'below' if latest < base else 'above'}) than in the {b.label} baseline "
+            f"({fmt_count(base)})"
+        )
+    return (
+        f"In the 12 months to {progress.latest_window.end.strftime('%B %Y')}, "
+        f"{fmt_count(latest)} {_name(progress)} {progress.measure.unit} were recorded: {where}."
+    )
+
+
+def year_on_year_sentence(progress: Progress) -> str:
+    """The year-on-year objective: was the latest 12 months lower than the 12 months before?"""
+    if progress.previous is None:
+        return "The data do not hold the 12 months before the latest, so the year-on-year objective cannot be judged."
+    change = compare_counts(progress.latest, progress.previous)
+    met = progress.latest < progress.previous
+    chance = (
+        "a change this large is unlikely to be chance"
+        if change.significant
+        else "a change this size could be chance"
+    )
+    span = progress.latest_window
+    sentence = (
+        f"Year-on-year objective ({'met' if met else 'not met'}): the 12 months to "
+        f"{span.end.strftime('%B %Y')} were {'lower' if met else 'not lower'} than the 12 months "
+        f"before ({fmt_count(progress.previous)} to {fmt_count(progress.latest)}, "
+        f"{fmt_signed_pct(change.percent)}; {chance})."
+    )
+    annual = progress.annual.dropna(subset=["lower_than_year_before"])
+    if len(annual):
+        lower = int(annual["lower_than_year_before"].sum())
+        sentence += (
+            f" Of the {len(annual)} complete years from {annual.index[0]} to {annual.index[-1]}, "
+            f"{lower} {'was' if lower == 1 else 'were'} lower than the year before."
+        )
+    return sentence
+
+
+def baseline_caveat(progress: Progress) -> str:
+    """Why the baseline year is unusual, and how the verdict changes with the other baselines."""
+    b = progress.baseline
+    before = year_window(b.window.start.year - 1, b.kind)
+    others = [
+        f"{o.label}: **{o.status}** ({chance_text(o.probability or 0.0)})"
+        for o in progress.baselines
+        if not o.chosen and o.status is not None
+    ]
+    missing = [o.label for o in progress.baselines if o.status is None]
+    earlier = next((o for o in progress.baselines if o.window == before), None)
+    lines = [
+        "Lockdowns in spring 2020 and early 2021 changed how much crime happened and how much was "
+        "recorded, so the baseline year may not be a typical year."
+        if b.window.start.year in (2020, 2021)
+        else f"The baseline is {b.label}."
+    ]
+    if earlier is not None and earlier.count:
+        diff = 100.0 * ((b.count or 0) - earlier.count) / earlier.count
+        lines.append(
+            f"In these data, {b.label} was {fmt_pct(abs(diff))} "
+            f"{'above' if diff >= 0 else 'below'} {earlier.label}."
+        )
+    if others:
+        lines.append("Against the other baselines the status would be: " + "; ".join(others) + ".")
+    if missing:
+        lines.append(f"Not in the data: {', '.join(missing)}.")
+    return " ".join(lines)
+
+
+def rule_sentence(progress: Progress) -> str:
+    """The status rule, with its thresholds."""
+    return (
+        f"Status rule: **on track** when the chance of finishing the goal year below the baseline "
+        f"is at least {100 * progress.on_track:.0f}%; **off track** when it is "
+        f"{100 * progress.off_track:.0f}% or less; **at risk** in between."
+    )
+
+
+def summary(ch: Chapter, assessment: Assessment) -> str:
+    """The verdict, its evidence and its caveats, for the top of the chapter."""
+    head = assessment.headline
+    if isinstance(head, str):
+        return (
+            ":::{admonition} Status: not available\n:class: note\n\n"
+            f"Serious violence is {head}, and no proxy is defined for it, so progress toward the "
+            "goal cannot be assessed from this source.\n:::\n"
+        )
+    status = head.baseline.status or "at risk"
+    lines = [
+        f":::{{admonition}} Status: {status}\n:class: {_STATUS_CLASS[status]}\n",
+        f"**The goal:** less serious violence in {ch.area.name} in {head.baseline.goal.label} "
+        f"than in {head.baseline.label}.\n",
+        f"- {verdict(head)}",
+        f"- {progress_sentence(head)}",
+        f"- {year_on_year_sentence(head)}",
+        f"- {path_sentence(head)}",
+        f"- **Caveat:** {baseline_caveat(head)}",
+        "- **Caveat:** the projection assumes the trend of the last "
+        f"{head.fit_window.months} months continues; its intervals cover the model's uncertainty, "
+        f"not a change of direction. {sensitivity_sentence(assessment)}",
+    ]
+    if head.is_proxy:
+        lines.append(
+            f"- **Caveat:** this source cannot provide serious violence as defined; the figures are "
+            f"for a proxy, {head.measure.label.lower()}."
+        )
+    lines += ["", rule_sentence(head), ":::\n"]
+    return "\n".join(lines) + "\n" + status_table(ch, assessment)
+
+
+def status_table(ch: Chapter, assessment: Assessment) -> str:
+    """The headline and every sub-measure in one table: latest, baseline, chance, status."""
+    rows: list[dict[str, object]] = []
+    for key, result in assessment.results.items():
+        label = assessment.definition.measures[key].label
+        if isinstance(result, str):
+            rows.append({"measure": label, "status": result})
+            continue
+        b = result.baseline
+        rows.append(
+            {
+                "measure": result.measure.label,
+                "baseline": b.count,
+                "latest_12_months": result.latest,
+                "change_pct": result.change_on_baseline_pct,
+                "chance_below_baseline": b.probability,
+                "status": b.status,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("measure")
+    first = next((r for r in assessment.results.values() if not isinstance(r, str)), None)
+    base = first.baseline.label if first else "baseline"
+    goal = first.baseline.goal.label if first else "goal year"
+    latest = first.latest_window.end.strftime("%B %Y") if first else ""
+    return publish_table(
+        table,
+        name="serious-violence-status",
+        caption=f"Serious violence and its sub-measures: progress toward the goal, {ch.area.name}",
+        columns={
+            "baseline": (f"{base} (baseline)", fmt_count),
+            "latest_12_months": (f"12 months to {latest}", fmt_count),
+            "change_pct": ("Change on baseline (%)", fmt_signed_pct),
+            "chance_below_baseline": (
+                f"Chance {goal} is below baseline",
+                lambda v: ".." if pd.isna(v) else chance_text(float(v)),  # type: ignore[arg-type]
+            ),
+            "status": ("Status", lambda v: ".." if pd.isna(v) else str(v)),
+        },
+        out_dir=ch.out_dir,
+        index_label="Measure",
+    )
+
+
+def headline(ch: Chapter, assessment: Assessment, link: str) -> str:
+    """The front page's box: the status and its one-sentence reason, linking to the chapter."""
+    head = assessment.headline
+    if isinstance(head, str):
+        return ""
+    b = head.baseline
+    status = b.status or "at risk"
+    before = year_window(b.window.start.year - 1, b.kind)
+    earlier = next((o for o in head.baselines if o.window == before and o.status), None)
+    caveat = (
+        f" Against {earlier.label}, the year before the baseline, it would be {earlier.status} "
+        f"({chance_text(earlier.probability or 0.0)})."
+        if earlier is not None
+        else ""
+    )
+    return (
+        f":::{{admonition}} Serious violence toward the {b.goal.label} goal: {status}\n"
+        f":class: {_STATUS_CLASS[status]}\n\n"
+        f"{verdict(head)} {progress_sentence(head)}{caveat} "
+        f"[How this is worked out, and its caveats]({link}).\n:::\n"
+    )
+
+
+def definition_section(assessment: Assessment) -> str:
+    """The definition in force, read from the configuration."""
+    d = assessment.definition
+    lines = [
+        f"The definition in force is read from `data/reference/{d.path.name}`; a partnership "
+        "changes it there, without code, and every figure on this page follows.",
+        "",
+    ]
+    for key, measure in d.measures.items():
+        role = "the goal's series" if key == d.headline else "sub-measure"
+        result = assessment.results.get(key)
+        lines.append(f"- **{measure.label}** ({role}): {measure.note or 'see the file'}.")
+        if isinstance(result, str):
+            lines.append(f"  For this edition it is {result}.")
+        elif result is not None and result.is_proxy:
+            lines.append(
+                f"  This source cannot provide it; the proxy used instead is "
+                f"{result.measure.label.lower()}."
+            )
+    return "\n".join(lines) + "\n"
+
+
+def baselines_section(ch: Chapter, progress: Progress, name: str) -> str:
+    """Each baseline with the chance of beating it and the change a year needed."""
+    rows = []
+    for b in progress.baselines:
+        rows.append(
+            {
+                "baseline": b.label + (" (chosen)" if b.chosen else ""),
+                "count": b.count,
+                "latest_12_months": progress.latest,
+                "change_pct": (
+                    100.0 * (progress.latest - b.count) / b.count if b.count else float("nan")
+                ),
+                "goal": b.goal.label,
+                "chance_below_baseline": b.probability,
+                "status": b.status,
+                "change_a_year_needed_pct": b.required_change_pct,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("baseline")
+    return publish_table(
+        table,
+        name=f"{name}-baselines",
+        caption=f"{progress.measure.label}: the verdict against each baseline, {ch.area.name}",
+        columns={
+            "count": ("Offences in baseline", fmt_count),
+            "change_pct": (
+                f"12 months to {progress.latest_window.end.strftime('%B %Y')}: change (%)",
+                fmt_signed_pct,
+            ),
+            "goal": ("Goal year", str),
+            "chance_below_baseline": (
+                "Chance goal year is below",
+                lambda v: ".." if pd.isna(v) else chance_text(float(v)),  # type: ignore[arg-type]
+            ),
+            "status": ("Status", lambda v: ".." if pd.isna(v) else str(v)),
+            "change_a_year_needed_pct": ("Change a year needed (%)", fmt_signed_pct),
+        },
+        out_dir=ch.out_dir,
+        index_label="Baseline",
+    )
+
+
+def annual_section(ch: Chapter, progress: Progress, name: str) -> str:
+    """Each complete year with its change on the year before: the year-on-year objective."""
+    table = progress.annual.rename(columns={"count": progress.measure.unit})
+    return publish_table(
+        table,
+        name=f"{name}-annual",
+        caption=(
+            f"{progress.measure.label} each {progress.baseline.kind} year, {ch.area.name}, "
+            "with the change on the year before"
+        ),
+        columns={
+            progress.measure.unit: (progress.measure.unit.capitalize(), fmt_count),
+            "change": ("Change", fmt_signed_count),
+            "change_pct": ("Change (%)", fmt_signed_pct),
+            "lower_than_year_before": ("Lower than the year before?", fmt_yes_no),
+            "more_than_chance": ("More than chance?", fmt_yes_no),
+        },
+        out_dir=ch.out_dir,
+        index_label="Year",
+    )
+
+
+def path_sentence(progress: Progress) -> str:
+    """The change a year needed from the latest 12 months, beside the observed trend."""
+    b, fit = progress.baseline, progress.fit
+    needed = b.required_change_pct or 0.0
+    low, high = fit.annual_change_ci
+    trend = (
+        f"the trend of the last {progress.fit_window.months} months is "
+        f"{fmt_signed_pct(fit.annual_change_pct)} a year (95% confidence interval "
+        f"{fmt_signed_pct(low)} to {fmt_signed_pct(high)})"
+    )
+    goal_end = b.goal.end.strftime("%B %Y")
+    if needed < 0:
+        return (
+            f"Path needed: to finish {b.goal.label} below {b.label}, {_name(progress)} must fall by "
+            f"more than {fmt_pct(abs(needed))} a year from the latest 12 months to {goal_end}; "
+            f"{trend}."
+        )
+    return (
+        f"Path needed: {_name(progress)} is already below {b.label}; it can rise by no more than "
+        f"{fmt_pct(needed)} a year to {goal_end} and still finish below; {trend}."
+    )
+
+
+def _chart_frames(progress: Progress) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    kind = progress.baseline.kind
+    annual = progress.annual.reset_index()
+    recorded = pd.DataFrame(
+        {
+            "label": annual["year"],
+            "count": annual["count"],
+            "x": [charts.year_midpoint(year_window(int(str(y)[:4]), kind)) for y in annual["year"]],
+        }
+    )
+    projection = progress.projection.reset_index().rename(columns={"year": "label"})
+    projection["x"] = [
+        charts.year_midpoint(year_window(int(str(y)[:4]), kind)) for y in projection["label"]
+    ]
+    start = charts.year_midpoint(progress.latest_window)
+    rate = 1 + (progress.baseline.required_change_pct or 0.0) / 100
+    ahead = projection[projection["x"] > start]
+    path = pd.DataFrame(
+        {
+            "label": [f"The 12 months to {progress.latest_window.end:%B %Y}", *ahead["label"]],
+            "x": [start, *ahead["x"]],
+        }
+    )
+    path["value"] = progress.latest * rate ** (path["x"] - start)
+    return recorded, projection, path
+
+
+def chart_title(progress: Progress) -> str:
+    """The finding, as the chart's title."""
+    b = progress.baseline
+    return (
+        f"{progress.measure.label} is {b.status}: the chance that {b.goal.label} is below "
+        f"{b.label} is {chance_text(b.probability or 0.0)}"
+    )
+
+
+def projection_section(ch: Chapter, progress: Progress, name: str) -> str:
+    """The projection chart (with its data), the intervals table and how they were made."""
+    recorded, projection, path = _chart_frames(progress)
+    b = progress.baseline
+    # The chart shows the chosen baseline and the year before it of the same kind; the table shows all.
+    before = year_window(b.window.start.year - 1, b.kind)
+    baselines = [
+        (o.label, float(o.count), o.chosen)
+        for o in progress.baselines
+        if o.count and (o.chosen or o.window == before)
+    ]
+    fig = charts.projection_chart(
+        recorded,
+        projection,
+        baselines,
+        path,
+        chart_title(progress),
+        f"{progress.measure.unit.capitalize()} a year",
+    )
+    goal = progress.goal_year_projection
+    alt = (
+        f"Chart of {_name(progress)} each {b.kind} year: recorded from {recorded['label'].iloc[0]} "
+        f"to {recorded['label'].iloc[-1]} (between {fmt_count(recorded['count'].min())} and "
+        f"{fmt_count(recorded['count'].max())}), and projected to {b.goal.label}: central "
+        f"{fmt_count(round(goal['central']))}, 80% interval {fmt_count(round(goal['low_80']))} to "
+        f"{fmt_count(round(goal['high_80']))}, 95% interval {fmt_count(round(goal['low_95']))} to "
+        f"{fmt_count(round(goal['high_95']))}. Horizontal lines mark the baselines: "
+        + "; ".join(f"{label} {fmt_count(count)}" for label, count, _ in baselines)
+        + f". A diamond marks the latest 12 months ({fmt_count(progress.latest)}) and a dotted line "
+        "the path from there"
+        f" to the {b.label} level in {b.goal.label}."
+    )
+    data = pd.concat(
+        [
+            recorded.set_index("label")[["count"]].rename(columns={"count": "recorded"}),
+            projection.set_index("label")[
+                ["months_recorded", "central", "low_80", "high_80", "low_95", "high_95"]
+            ].round(1),
+        ]
+    )
+    data["path_needed"] = path.set_index("label")["value"].iloc[1:].round(1)
+    data["baseline"] = b.count
+    data.index.name = "year"
+    block = charts.publish_figure(
+        fig,
+        f"{name}-projection",
+        data,
+        alt,
+        f"{progress.measure.label}, {ch.area.name}: recorded each {b.kind} year and projected to "
+        f"{b.goal.label}, with 80% and 95% prediction intervals.",
+        ch.out_dir,
+    )
+    table = publish_table(
+        progress.projection,
+        name=f"{name}-projection-table",
+        caption=f"{progress.measure.label}: projected {b.kind}-year totals, {ch.area.name}",
+        columns={
+            "months_recorded": ("Months already recorded", fmt_count),
+            "central": ("Central projection", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
+            "low_80": ("80% interval from", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
+            "high_80": ("80% interval to", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
+            "low_95": ("95% interval from", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
+            "high_95": ("95% interval to", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
+            "chance_below_baseline": (
+                f"Chance below {b.label}",
+                lambda v: chance_text(float(v)),  # type: ignore[arg-type]
+            ),
+        },
+        out_dir=ch.out_dir,
+        index_label="Year",
+    )
+    return block + "\n" + model_sentence(progress) + "\n\n" + table
+
+
+def model_sentence(progress: Progress, simulations: int | None = None) -> str:
+    """How the projection was made, in one paragraph."""
+    fit, w = progress.fit, progress.fit_window
+    low, high = fit.annual_change_ci
+    definition = load_serious_violence()
+    n = simulations or definition.simulations
+    return (
+        f"The projection comes from a {fit.family} regression of the monthly counts from "
+        f"{w.span} ({w.months} months) on a linear trend and the month of the year (trend "
+        f"{fmt_signed_pct(fit.annual_change_pct)} a year, 95% confidence interval "
+        f"{fmt_signed_pct(low)} to {fmt_signed_pct(high)}). It simulates every month to "
+        f"{progress.baseline.goal.end.strftime('%B %Y')} {n:,} times (seed {definition.seed}), "
+        "each time drawing the model's coefficients from their estimated uncertainty, so the "
+        "intervals widen with the years ahead. The chance of meeting the goal is the share of "
+        f"simulations whose {progress.baseline.goal.label} total is below the "
+        f"{progress.baseline.label} total."
+    )
+
+
+def sensitivity_sentence(assessment: Assessment) -> str:
+    """How the headline's status would change with the model fitted to other windows."""
+    used = assessment.definition.fit_months
+    others = {m: r for m, r in assessment.sensitivity.items() if m != used}
+    head = assessment.headline
+    if isinstance(head, str) or not others:
+        return ""
+    same = all(r.baseline.status == head.baseline.status for r in others.values())
+    listed = "; ".join(
+        f"{r.fit_window.months} months: {r.baseline.status} "
+        f"({chance_text(r.baseline.probability or 0.0)})"
+        for r in others.values()
+    )
+    if same:
+        return f"The status is the same with the model fitted to other windows ({listed})."
+    return (
+        f"The status depends on how many recent months the model follows; fitted to other windows "
+        f"it would be: {listed}."
+    )
+
+
+def sensitivity_section(ch: Chapter, assessment: Assessment) -> str:
+    """How the headline verdict depends on the length of the fitting window."""
+    head = assessment.headline
+    if isinstance(head, str) or not assessment.sensitivity:
+        return ""
+    rows = []
+    for months, result in assessment.sensitivity.items():
+        used = " (used)" if months == assessment.definition.fit_months else ""
+        rows.append(
+            {
+                "window": f"{result.fit_window.months} months from "
+                f"{result.fit_window.start.strftime('%B %Y')}{used}",
+                "trend_pct_a_year": result.fit.annual_change_pct,
+                "central": float(result.goal_year_projection["central"]),
+                "chance_below_baseline": result.baseline.probability,
+                "status": result.baseline.status,
+            }
+        )
+    table = pd.DataFrame(rows).drop_duplicates("window").set_index("window")
+    intro = (
+        "A straight-line trend fitted to a short window follows the latest direction; a longer "
+        "window averages over turns in the series. The window used is configuration "
+        f"(`projection: fit_months` in `data/reference/{assessment.definition.path.name}`). "
+        f"{sensitivity_sentence(assessment)}\n\n"
+    )
+    return intro + publish_table(
+        table,
+        name="serious-violence-sensitivity",
+        caption=(
+            f"{head.measure.label}: the verdict with other fitting windows, against "
+            f"{head.baseline.label}"
+        ),
+        columns={
+            "trend_pct_a_year": ("Trend a year (%)", fmt_signed_pct),
+            "central": (
+                f"Central projection, {head.baseline.goal.label}",
+                lambda v: fmt_count(round(float(v))),  # type: ignore[arg-type]
+            ),
+            "chance_below_baseline": (
+                "Chance below baseline",
+                lambda v: chance_text(float(v)),  # type: ignore[arg-type]
+            ),
+            "status": ("Status", str),
+        },
+        out_dir=ch.out_dir,
+        index_label="Months the model is fitted to",
+    )
+
+
+def sub_measures_section(ch: Chapter, assessment: Assessment) -> str:
+    """Each sub-measure: its verdict, progress, path, projection and baselines."""
+    parts = []
+    for key in assessment.definition.sub_measures:
+        result = assessment.results[key]
+        label = assessment.definition.measures[key].label
+        if isinstance(result, str):
+            parts.append(f"### {label}\n\n{label} is {result}.\n")
+            continue
+        name = f"sv-{key.replace('_', '-')}"
+        parts.append(
+            f"### {label}\n\n"
+            f"- {verdict(result)}\n- {progress_sentence(result)}\n"
+            f"- {year_on_year_sentence(result)}\n- {path_sentence(result)}\n\n"
+            + projection_section(ch, result, name)
+            + "\n"
+            + baselines_section(ch, result, name)
+            + "\n"
+            + annual_section(ch, result, name)
+        )
+    return "\n".join(parts)
