@@ -133,6 +133,8 @@ class Progress:
     fit_window: Window
     on_track: float
     off_track: float
+    simulations: int
+    seed: int
 
     @property
     def change_on_baseline_pct(self) -> float:
@@ -297,6 +299,8 @@ def assess(
         fit_window=fit_window,
         on_track=definition.on_track,
         off_track=definition.off_track,
+        simulations=definition.simulations,
+        seed=definition.seed,
     )
 
 

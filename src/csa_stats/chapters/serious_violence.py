@@ -452,15 +452,20 @@ def projection_section(ch: Chapter, progress: Progress, name: str) -> str:
         "the path from there"
         f" to the {b.label} level in {b.goal.label}."
     )
+    # The chart's data, in time order: recorded years, the latest 12 months (where the path needed
+    # starts), then the projected years.
+    latest_row = pd.DataFrame({"recorded": [progress.latest]}, index=[str(path["label"].iloc[0])])
     data = pd.concat(
         [
             recorded.set_index("label")[["count"]].rename(columns={"count": "recorded"}),
+            latest_row,
             projection.set_index("label")[
                 ["months_recorded", "central", "low_80", "high_80", "low_95", "high_95"]
             ].round(1),
         ]
     )
-    data["path_needed"] = path.set_index("label")["value"].iloc[1:].round(1)
+    data[["recorded", "months_recorded"]] = data[["recorded", "months_recorded"]].astype("Int64")
+    data["path_needed"] = path.set_index("label")["value"].round(1)
     data["baseline"] = b.count
     data.index.name = "year"
     block = charts.publish_figure(
@@ -472,40 +477,57 @@ def projection_section(ch: Chapter, progress: Progress, name: str) -> str:
         f"{b.goal.label}, with 80% and 95% prediction intervals.",
         ch.out_dir,
     )
+    projected = progress.projection
+    whole = {
+        c: projected[c].round().astype(int) for c in projected.columns if c != "months_recorded"
+    }
+    cells = pd.DataFrame(
+        {
+            "months_recorded": projected["months_recorded"].map(fmt_count),
+            "central": whole["central"].map(fmt_count),
+            "interval_80": [
+                f"{fmt_count(lo)} to {fmt_count(hi)}"
+                for lo, hi in zip(whole["low_80"], whole["high_80"], strict=True)
+            ],
+            "interval_95": [
+                f"{fmt_count(lo)} to {fmt_count(hi)}"
+                for lo, hi in zip(whole["low_95"], whole["high_95"], strict=True)
+            ],
+            "chance_below_baseline": projected["chance_below_baseline"].map(chance_text),
+        },
+        index=projected.index,
+    )
     table = publish_table(
-        progress.projection,
+        projected.round(1).assign(
+            chance_below_baseline=projected["chance_below_baseline"].round(4)
+        ),
         name=f"{name}-projection-table",
         caption=f"{progress.measure.label}: projected {b.kind}-year totals, {ch.area.name}",
         columns={
-            "months_recorded": ("Months already recorded", fmt_count),
-            "central": ("Central projection", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
-            "low_80": ("80% interval from", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
-            "high_80": ("80% interval to", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
-            "low_95": ("95% interval from", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
-            "high_95": ("95% interval to", lambda v: fmt_count(round(float(v)))),  # type: ignore[arg-type]
-            "chance_below_baseline": (
-                f"Chance below {b.label}",
-                lambda v: chance_text(float(v)),  # type: ignore[arg-type]
-            ),
+            "months_recorded": ("Months already recorded", str),
+            "central": ("Central projection", str),
+            "interval_80": ("80% prediction interval", str),
+            "interval_95": ("95% prediction interval", str),
+            "chance_below_baseline": (f"Chance below {b.label}", str),
         },
         out_dir=ch.out_dir,
         index_label="Year",
+        cells=cells,
     )
     return block + "\n" + model_sentence(progress) + "\n\n" + table
 
 
-def model_sentence(progress: Progress, simulations: int | None = None) -> str:
+def model_sentence(progress: Progress) -> str:
     """How the projection was made, in one paragraph."""
     fit, w = progress.fit, progress.fit_window
     low, high = fit.annual_change_ci
-    definition = load_serious_violence()
-    n = simulations or definition.simulations
     return (
         f"The projection comes from a {fit.family} regression of the monthly counts from "
         f"{w.span} ({w.months} months) on a linear trend and the month of the year (trend "
         f"{fmt_signed_pct(fit.annual_change_pct)} a year, 95% confidence interval "
         f"{fmt_signed_pct(low)} to {fmt_signed_pct(high)}). It simulates every month to "
-        f"{progress.baseline.goal.end.strftime('%B %Y')} {n:,} times (seed {definition.seed}), "
+        f"{progress.baseline.goal.end.strftime('%B %Y')} {progress.simulations:,} times "
+        f"(seed {progress.seed}), "
         "each time drawing the model's coefficients from their estimated uncertainty, so the "
         "intervals widen with the years ahead. The chance of meeting the goal is the share of "
         f"simulations whose {progress.baseline.goal.label} total is below the "
