@@ -62,3 +62,46 @@ def test_the_installed_command_exits_non_zero() -> None:
         "csa-stats: error: parameter period_end: '2024-13' is not a month in the form YYYY-MM "
         "(for example 2024-03)"
     )
+
+
+def test_a_broken_definition_file_is_named_and_nothing_is_built(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import shutil
+
+    from csa_stats import definitions, paths
+
+    reference = tmp_path / "reference"
+    shutil.copytree(paths.reference_dir(), reference)
+    sv = reference / "serious_violence.yml"
+    sv.write_text(sv.read_text().replace("on_track: 0.8", "on_track: 0.1"))
+    monkeypatch.setattr(paths, "reference_dir", lambda: reference)
+    definitions.load_definitions.cache_clear()
+    definitions.load_serious_violence.cache_clear()
+    try:
+        site = tmp_path / "site"
+        result = CliRunner().invoke(
+            main, ["build", "--output", str(site), "--no-progress", "--period-end", "2024-03"]
+        )
+        assert result.exit_code == 2
+        assert result.stderr.strip() == (
+            f"csa-stats: error: {sv}: status thresholds need 0 < off_track < on_track < 1; "
+            "got off_track 0.2, on_track 0.1"
+        )
+        assert not site.exists()
+    finally:
+        definitions.load_definitions.cache_clear()
+        definitions.load_serious_violence.cache_clear()
+
+
+def test_too_little_data_for_the_projection_is_one_line(tmp_path: Path) -> None:
+    # the data start in April 2017: 21 months to December 2018, fewer than the model needs
+    site = tmp_path / "site"
+    args = ["--period-end", "2018-12", "--period-months", "3", "--baseline-year", "2018"]
+    result = CliRunner().invoke(main, ["build", "--output", str(site), "--no-progress", *args])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "csa-stats: error: serious violence: the projection needs at least 24 months of data to "
+        "the period's end (2018-12); the data start in 2017-04"
+    )
+    assert not site.exists()

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from csa_stats import paths
+from csa_stats.definitions import load_definitions
 from csa_stats.params import RunParameters, check_against_data, parse_parameters
 from csa_stats.population import read_population
 from csa_stats.schema import validate_incidents
@@ -56,6 +57,7 @@ def load_incidents(params: RunParameters, area: Area) -> pd.DataFrame:
 
 def prepare(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame]:
     """Load and check everything a build needs; raise on the first problem."""
+    load_definitions()  # a malformed definition file stops the build before anything runs
     area = load_area(params.area)
     incidents = load_incidents(params, area)
     first, last = pd.Period(incidents["month"].min(), "M"), pd.Period(incidents["month"].max(), "M")

@@ -9,11 +9,21 @@ from typing import Any
 import click
 import pandas as pd
 
+from csa_stats.definitions import DefinitionError
 from csa_stats.params import ParameterError, RunParameters, parse_parameters
 from csa_stats.population import PopulationError
+from csa_stats.progress import ProgressError
 from csa_stats.schema import IncidentDataError
 
-_USER_ERRORS = (ParameterError, IncidentDataError, PopulationError, FileNotFoundError, KeyError)
+_USER_ERRORS = (
+    ParameterError,
+    IncidentDataError,
+    PopulationError,
+    DefinitionError,
+    ProgressError,
+    FileNotFoundError,
+    KeyError,
+)
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -186,7 +186,7 @@ def _fit_window(monthly: pd.Series, end: pd.Period, fit_months: int) -> Window:
     window = Window(start, end)
     if window.months < trends.MIN_MONTHS:
         raise ProgressError(
-            f"the projection needs at least {trends.MIN_MONTHS} months of data to the period's end "
+            f"serious violence: the projection needs at least {trends.MIN_MONTHS} months of data to the period's end "
             f"({end.strftime('%Y-%m')}); the data start in {first.strftime('%Y-%m')}"
         )
     return window
@@ -233,7 +233,7 @@ def assess(
     latest = window_total(monthly, latest_window)
     if latest is None:
         raise ProgressError(
-            f"the data do not cover the 12 months to {period_end.strftime('%Y-%m')}"
+            f"serious violence: the data do not cover the 12 months to {period_end.strftime('%Y-%m')}"
         )
     previous = window_total(monthly, Window(period_end - 23, period_end - 12))
 
@@ -279,7 +279,8 @@ def assess(
     chosen = next(b for b in baselines if b.chosen)
     if chosen.count is None:
         raise ProgressError(
-            f"the baseline {chosen.window.span} is not in the data (parameter baseline_year)"
+            f"serious violence: the baseline {chosen.window.span} is not in the data "
+            "(parameter baseline_year)"
         )
 
     annual = annual_series(monthly, baseline_kind, period_end)
@@ -358,8 +359,15 @@ def assess_measure(
     area: Area,
     definition: SeriousViolenceDefinition | None = None,
 ) -> Progress | str:
-    """Progress of one serious-violence measure for a run, or the reason it is not available."""
+    """Progress of one serious-violence measure for a run, or the reason it cannot be given (the
+    source cannot provide the measure, or the period ends before the baseline does)."""
     definition = definition or load_serious_violence()
+    baseline = year_window(params.baseline_year, params.baseline_kind)
+    if baseline.end > params.period.end:
+        return (
+            f"not yet measured: the baseline ({baseline.span}) ends after this edition's period "
+            f"({params.period.span})"
+        )
     found = series_for(incidents, key, area, definition)
     if isinstance(found, str):
         return found

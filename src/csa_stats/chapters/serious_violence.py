@@ -183,8 +183,8 @@ def summary(ch: Chapter, assessment: Assessment) -> str:
     if isinstance(head, str):
         return (
             ":::{admonition} Status: not available\n:class: note\n\n"
-            f"Serious violence is {head}, and no proxy is defined for it, so progress toward the "
-            "goal cannot be assessed from this source.\n:::\n"
+            f"Progress toward the goal cannot be assessed for this edition: serious violence is "
+            f"{head}.\n:::\n"
         )
     status = head.baseline.status or "at risk"
     lines = [
