@@ -202,3 +202,17 @@ def test_the_front_page_gives_the_serious_violence_status_that_its_chapter_reach
     assert "Against the other baselines the status would be: 2019:" in chapter
     assert "at least 80%" in chapter and "20% or less" in chapter
     assert "12 months to March 2024" in chapter
+
+
+def test_the_site_holds_no_record_level_data_and_no_incident_ids(site) -> None:
+    html, _ = site
+    record_columns = {"incident_id", "crime_id", "crime id", "lsoa_code", "date", "hour"}
+    for path in html.rglob("*"):
+        if path.suffix not in {".html", ".csv", ".txt", ".js", ".json", ".ipynb", ".md"}:
+            continue
+        text = path.read_text(errors="ignore")
+        assert not re.search(r"DEMO-\d{7}", text), path  # the demo's incident ids
+        if path.suffix == ".csv":
+            header = {h.strip().lower() for h in text.splitlines()[0].split(",")}
+            assert not header & record_columns, path
+            assert len(text.splitlines()) < 1000, path  # tables, not records

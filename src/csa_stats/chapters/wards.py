@@ -11,7 +11,7 @@ import pandas as pd
 from csa_stats import measures
 from csa_stats.chapter import Chapter
 from csa_stats.definitions import availability, load_definitions
-from csa_stats.disclosure import SUPPRESSED, suppress_small_counts
+from csa_stats.disclosure import SUPPRESSED, DisclosureError, protect_table
 from csa_stats.params import Window
 from csa_stats.tables import fmt_count, fmt_rate, fmt_signed_pct, publish_table
 
@@ -47,10 +47,19 @@ def _keys(ch: Chapter) -> list[str]:
 
 
 def _safe_counts(ch: Chapter, window: Window) -> pd.DataFrame:
-    """Counts by ward and measure in a window, sensitive counts of 1 to 4 withheld (missing)."""
+    """Counts by ward and measure in a window, with sensitive counts of 1 to 4 withheld (missing)
+    and the counts that would reveal them from the city's total (published elsewhere).
+
+    A sensitive column whose city total alone gives a small count away is withheld whole.
+    """
     keys = _keys(ch)
-    counts = measures.ward_measure_counts(ch.incidents, window, keys, ch.area)
-    return suppress_small_counts(counts, [k for k in SENSITIVE if k in keys])
+    counts = measures.ward_measure_counts(ch.incidents, window, keys, ch.area).astype("Int64")
+    for key in (k for k in SENSITIVE if k in keys):
+        try:
+            counts[key] = protect_table(counts[[key]], [key], "columns")[key]
+        except DisclosureError:
+            counts[key] = pd.NA
+    return counts
 
 
 def _by_name(ch: Chapter, table: pd.DataFrame) -> pd.DataFrame:
@@ -72,7 +81,8 @@ def _withheld_note(ch: Chapter) -> str:
     return (
         f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 of {labels} are not published at ward "
         "level, in the tables or their downloads, because they could identify a victim; nor are "
-        "the rates and changes that would reveal them.\n"
+        "the next smallest counts that, with the city's total, would let them be worked out "
+        "(secondary suppression); nor the rates and changes that would reveal them.\n"
     )
 
 
