@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 PERIOD_END ?=
 BUILD_ARGS := $(if $(PERIOD_END),--period-end $(PERIOD_END))
 
-.PHONY: help install book test lint check-inputs demo clean
+.PHONY: help install book test lint check-inputs demo bench clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ check-inputs: $(STAMP) ## Validate data and parameters without building
 
 demo: $(STAMP) ## Regenerate the embedded demo data (seeded, deterministic)
 	$(BIN)/csa-stats make-demo
+
+bench: $(STAMP) ## Time the build (cold, parallel, unchanged) and print the figures
+	$(BIN)/python -m csa_stats.bench
 
 clean: ## Remove build output and caches (keeps .venv)
 	rm -rf _build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -28,7 +28,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         chapters_dir=root / "chapters",
         progress=False,
         today=dt.date(2026, 1, 31),
+        cache_dir=root / "cache",
     )
+    assert set(result.executed) == set(CHAPTERS)  # a cold cache runs every chapter
     return result.site, root / "chapters"
 
 
@@ -153,7 +155,7 @@ def test_a_failing_notebook_leaves_the_last_good_site(site, tmp_path: Path, monk
     html, _ = site
     before = (html / "book/chapters/key_findings.html").read_text()
     broken = tmp_path / "notebooks"
-    broken.mkdir()
+    shutil.copytree(pipeline.paths.notebooks_dir(), broken)
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -175,8 +177,11 @@ def test_a_failing_notebook_leaves_the_last_good_site(site, tmp_path: Path, monk
             site_dir=html,
             chapters_dir=chapters,
             progress=False,
+            cache_dir=html.parent / "cache",
         )
     assert (html / "book/chapters/key_findings.html").read_text() == before
+    # the failed run left nothing in the cache
+    assert not list((html.parent / "cache" / "notebooks").glob(".key_findings-*"))
     assert not chapters.exists()
     shutil.rmtree(tmp_path / "notebooks")
 
@@ -216,3 +221,44 @@ def test_the_site_holds_no_record_level_data_and_no_incident_ids(site) -> None:
             header = {h.strip().lower() for h in text.splitlines()[0].split(",")}
             assert not header & record_columns, path
             assert len(text.splitlines()) < 1000, path  # tables, not records
+
+
+def test_a_rebuild_runs_only_what_changed(site, tmp_path: Path, monkeypatch) -> None:
+    """Nothing changed: nothing runs and the site is left as it was (its build date too). One
+    notebook changed: only it runs, the rest come from the cache, and the site is rebuilt."""
+    import shutil
+
+    from csa_stats import pipeline
+
+    # a copy of the built site, notebooks and cache, so the other tests see the original
+    for folder in ("html", "chapters", "cache"):
+        shutil.copytree(site[0].parent / folder, tmp_path / folder, symlinks=True)
+    html, chapters, cache = tmp_path / "html", tmp_path / "chapters", tmp_path / "cache"
+    params = parse_parameters({"period_end": "2024-03"})
+    calls: list[str] = []
+    real = pipeline.papermill.execute_notebook
+
+    def counting(source: str, *args, **kwargs):
+        calls.append(Path(source).stem)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.papermill, "execute_notebook", counting)
+    stamp = (html / pipeline.STAMP).read_text()
+    again = build(
+        params, html, chapters, progress=False, today=dt.date(2026, 2, 1), cache_dir=cache
+    )
+    assert again.up_to_date and calls == []
+    assert "Built 31 January 2026" in (html / "book/intro.html").read_text()
+    assert (html / pipeline.STAMP).read_text() == stamp
+
+    edited = tmp_path / "notebooks"
+    shutil.copytree(pipeline.paths.notebooks_dir(), edited)
+    wards = edited / "wards.ipynb"
+    wards.write_text(wards.read_text().replace("# Wards", "# Wards of the city", 1))
+    monkeypatch.setattr(pipeline.paths, "notebooks_dir", lambda: edited)
+    changed = build(
+        params, html, chapters, progress=False, today=dt.date(2026, 2, 1), cache_dir=cache
+    )
+    assert calls == ["wards"] and changed.executed == ("wards",)
+    assert "Wards of the city" in (html / "book/chapters/wards.html").read_text()
+    assert "Built 01 February 2026" in (html / "book/intro.html").read_text()

@@ -90,19 +90,38 @@ def main() -> None:
     "--output", type=click.Path(path_type=Path), help="Site folder (default _build/html)."
 )
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def build(output: Path | None, no_progress: bool, **values: Any) -> None:
-    """Validate the inputs, run every chapter and build the site."""
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Notebooks run at once (default: cores).",
+)
+@click.option("--force", is_flag=True, help="Rebuild the site even if nothing changed.")
+def build(
+    output: Path | None, no_progress: bool, jobs: int | None, force: bool, **values: Any
+) -> None:
+    """Validate the inputs, run the chapters whose inputs changed and build the site."""
     from csa_stats.pipeline import BuildError
     from csa_stats.pipeline import build as run_build
 
     try:
         params = _parameters(values)
-        result = run_build(params, site_dir=output, progress=not no_progress)
+        result = run_build(
+            params, site_dir=output, progress=not no_progress, jobs=jobs, force=force
+        )
     except _USER_ERRORS as error:
         _fail(str(error).strip("'\""))
     except BuildError as error:
         _fail(str(error), code=1)
-    click.echo(f"Site built for {result.params.period.span}: {result.site / 'index.html'}")
+    index = result.site / "index.html"
+    if result.up_to_date:
+        click.echo(f"Site up to date for {result.params.period.span} (nothing changed): {index}")
+        return
+    reused = len(result.notebooks) - len(result.executed)
+    click.echo(
+        f"Site built for {result.params.period.span}: {index} "
+        f"({len(result.executed)} chapters run, {reused} unchanged)"
+    )
 
 
 @main.command()

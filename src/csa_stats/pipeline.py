@@ -9,11 +9,14 @@ warnings, so a failed build leaves the last good site as it was.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +25,7 @@ import papermill
 import yaml
 from tqdm import tqdm
 
-from csa_stats import __version__, paths
+from csa_stats import __version__, fingerprint, paths
 from csa_stats.chapter import Chapter, prepare
 from csa_stats.chapters import serious_violence
 from csa_stats.params import RunParameters
@@ -39,6 +42,12 @@ CHAPTERS: tuple[str, ...] = (
 )
 
 
+#: Cached runs kept per chapter (for example the default period and a few others).
+CACHE_KEEP = 4
+#: File in the site folder recording what the site was built from.
+STAMP = ".csa-stats-build.json"
+
+
 class BuildError(RuntimeError):
     """A notebook or the book failed; the message names which and why."""
 
@@ -50,6 +59,8 @@ class BuildResult:
     site: Path
     notebooks: tuple[Path, ...]
     params: RunParameters
+    executed: tuple[str, ...] = ()  # chapters whose notebooks ran (the rest came from the cache)
+    up_to_date: bool = False  # nothing had changed: the site was left as it was
 
 
 def build_info(params: RunParameters, area: Area, built: dt.date) -> str:
@@ -132,45 +143,138 @@ def _source_cell_number(source: Path, executed: Path) -> int | None:
         return None
 
 
+def _execute(name: str, params: RunParameters, source: Path, workdir: Path) -> Path:
+    """Run one notebook with papermill in ``workdir`` (its figures and downloads go there)."""
+    target = workdir / f"{name}.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(target),
+            parameters=params.notebook_parameters(),
+            # The kernel's working folder, set without papermill's process-wide chdir, which
+            # notebooks running in parallel threads would race on.
+            resources={"metadata": {"path": str(workdir)}},
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+        )
+    except papermill.PapermillExecutionError as error:
+        cell = _source_cell_number(source, target) or "?"
+        raise BuildError(
+            f"notebook {name}: cell {cell} failed: {error.ename}: {error.evalue}"
+        ) from None
+    except Exception as error:  # a notebook that cannot be read, a kernel that died
+        raise BuildError(f"notebook {name}: {type(error).__name__}: {error}") from None
+    tidy_executed_notebook(target)
+    return target
+
+
+def _cache_entry(cache_dir: Path, name: str, key: str) -> Path:
+    return cache_dir / "notebooks" / f"{name}-{key[:24]}"
+
+
+def _run_or_reuse(
+    name: str, params: RunParameters, source: Path, cache_dir: Path, key: str
+) -> tuple[Path, bool]:
+    """The cached outputs of a chapter for its key, running the notebook first if there are none.
+
+    The notebook runs in a temporary folder that is renamed into the cache only when it succeeded,
+    so the cache never holds a half-written chapter. Returns the entry and whether it ran.
+    """
+    entry = _cache_entry(cache_dir, name, key)
+    if (entry / f"{name}.ipynb").is_file():
+        os.utime(entry)  # most recently used: kept when the cache is pruned
+        return entry, False
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=entry.parent))
+    try:
+        _execute(name, params, source, work)
+        try:
+            work.rename(entry)
+        except OSError:  # another build cached it meanwhile: use that one
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return entry, True
+
+
+def _prune_cache(cache_dir: Path, names: Iterable[str], keep: int = CACHE_KEEP) -> None:
+    """Keep the ``keep`` most recently used cached runs of each chapter."""
+    folder = cache_dir / "notebooks"
+    for name in names:
+        entries = sorted(
+            (p for p in folder.glob(f"{name}-*") if p.is_dir()),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in entries[keep:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def run_notebooks(
     names: Iterable[str],
     params: RunParameters,
     source_dir: Path,
     out_dir: Path,
     progress: bool = True,
-) -> list[Path]:
-    """Execute each chapter notebook with the parameters into ``out_dir``.
+    cache_dir: Path | None = None,
+    keys: dict[str, str] | None = None,
+    jobs: int | None = None,
+) -> list[str]:
+    """Execute each chapter notebook with the parameters, in parallel, into ``out_dir``.
+
+    A chapter whose key is already in ``cache_dir`` is not run again: its cached notebook, figures
+    and downloads are used. Returns the names of the chapters that ran.
 
     Raises
     ------
     BuildError
-        Naming the notebook and the cell that failed, with the error.
+        Naming the first notebook (in reading order) that failed, its cell and the error.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
     names = list(names)
-    for name in tqdm(
-        names, desc="Chapters", unit="notebook", disable=not progress, file=sys.stderr
+    cache_dir = cache_dir or paths.build_dir() / "cache"
+    if keys is None:
+        inputs = fingerprint.inputs_digest(params)
+        keys = {n: fingerprint.chapter_key(inputs, source_dir / f"{n}.ipynb") for n in names}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(names)))
+    entries: dict[str, Path] = {}
+    ran: list[str] = []
+    errors: dict[str, BuildError] = {}
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(
+            total=len(names),
+            desc="Chapters",
+            unit="notebook",
+            disable=not progress,
+            file=sys.stderr,
+        ) as bar,
     ):
-        target = out_dir / f"{name}.ipynb"
-        try:
-            papermill.execute_notebook(
-                str(source_dir / f"{name}.ipynb"),
-                str(target),
-                parameters=params.notebook_parameters(),
-                cwd=str(out_dir),
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-            )
-        except papermill.PapermillExecutionError as error:
-            cell = _source_cell_number(source_dir / f"{name}.ipynb", target) or "?"
-            raise BuildError(
-                f"notebook {name}: cell {cell} failed: {error.ename}: {error.evalue}"
-            ) from None
-        tidy_executed_notebook(target)
-        written.append(target)
-    return written
+        futures = {
+            pool.submit(_run_or_reuse, n, params, source_dir / f"{n}.ipynb", cache_dir, keys[n]): n
+            for n in names
+        }
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                entries[name], executed = future.result()
+                if executed:
+                    ran.append(name)
+            except BuildError as error:
+                errors[name] = error
+            bar.update(1)
+    if errors:
+        raise next(errors[n] for n in names if n in errors)
+    for name in names:
+        entry = entries[name]
+        shutil.copy2(entry / f"{name}.ipynb", out_dir / f"{name}.ipynb")
+        for folder in ("figures", "downloads"):
+            if (entry / folder).is_dir():
+                shutil.copytree(entry / folder, out_dir / folder, dirs_exist_ok=True)
+    _prune_cache(cache_dir, names)
+    return [n for n in names if n in ran]
 
 
 def _jupyter_book() -> list[str]:
@@ -241,14 +345,38 @@ def _swap_in_copy(source: Path, target: Path) -> None:
     _swap_in(staged, target)
 
 
+def _stamp(site_key: str, chapters_dir: Path) -> dict[str, object]:
+    return {
+        "site_key": site_key,
+        "notebooks": {
+            n: fingerprint.file_digest(chapters_dir / f"{n}.ipynb")
+            for n in CHAPTERS
+            if (chapters_dir / f"{n}.ipynb").is_file()
+        },
+    }
+
+
+def is_up_to_date(site_dir: Path, chapters_dir: Path, site_key: str) -> bool:
+    """True when the site was built from exactly these inputs and its notebooks are in place."""
+    try:
+        recorded = json.loads((site_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    current = _stamp(site_key, chapters_dir)
+    return recorded == current and len(current["notebooks"]) == len(CHAPTERS)  # type: ignore[arg-type]
+
+
 def build(
     params: RunParameters,
     site_dir: Path | None = None,
     chapters_dir: Path | None = None,
     progress: bool = True,
     today: dt.date | None = None,
+    cache_dir: Path | None = None,
+    jobs: int | None = None,
+    force: bool = False,
 ) -> BuildResult:
-    """Validate, run every chapter notebook, build the book and publish it atomically.
+    """Validate, run the chapter notebooks that changed, build the book and publish it atomically.
 
     Parameters
     ----------
@@ -262,11 +390,29 @@ def build(
         Show a progress bar of the notebooks.
     today
         The build date shown on the site (default: today).
+    cache_dir
+        Cached chapter runs, keyed by their inputs; default ``_build/cache``.
+    jobs
+        Notebooks run at once; default: one per core.
+    force
+        Rebuild the site even if nothing changed (cached chapters are still reused).
     """
     project = paths.project_root()
     site_dir = site_dir or paths.build_dir() / "html"
     chapters_dir = chapters_dir or paths.chapters_dir()
+    cache_dir = cache_dir or paths.build_dir() / "cache"
     built = today or dt.date.today()
+
+    notebooks = paths.notebooks_dir()
+    for name in CHAPTERS:
+        if not (notebooks / f"{name}.ipynb").is_file():
+            raise BuildError(f"notebook {name}: {notebooks / f'{name}.ipynb'} does not exist")
+    inputs = fingerprint.inputs_digest(params)
+    keys = {n: fingerprint.chapter_key(inputs, notebooks / f"{n}.ipynb") for n in CHAPTERS}
+    site_key = fingerprint.site_key(keys)
+    if not force and is_up_to_date(site_dir, chapters_dir, site_key):
+        current = tuple(chapters_dir / f"{n}.ipynb" for n in CHAPTERS)
+        return BuildResult(site_dir, current, params, up_to_date=True)
 
     area, incidents, population = prepare(params)  # every input and parameter checked first
 
@@ -286,8 +432,15 @@ def build(
         )
         _write_config(staging, params, area, built)
         executed_dir = staging / "book" / "chapters"
-        run_notebooks(CHAPTERS, params, paths.notebooks_dir(), executed_dir, progress)
+        ran = run_notebooks(
+            CHAPTERS, params, notebooks, executed_dir, progress, cache_dir, keys, jobs
+        )
         html = build_book(staging)
         published = _publish_notebooks(executed_dir, chapters_dir)
+        (html / STAMP).write_text(
+            json.dumps(_stamp(site_key, chapters_dir), indent=1), encoding="utf-8"
+        )
         _swap_in(html, site_dir)
-    return BuildResult(site=site_dir, notebooks=tuple(published), params=params)
+    return BuildResult(
+        site=site_dir, notebooks=tuple(published), params=params, executed=tuple(ran)
+    )
