@@ -42,13 +42,13 @@ def test_an_unknown_ward_is_named_with_its_row(good, area) -> None:
     bad["ward_code"] = bad["ward_code"].cat.add_categories(["E05999999"])
     bad.loc[1, "ward_code"] = "E05999999"
     message = _error(bad, area)
-    assert "column 'ward_code', row 2" in message and "E05999999" in message
+    assert "column 'ward_code', row 3" in message and "E05999999" in message
 
 
 def test_a_month_not_on_the_first_is_refused(good, area) -> None:
     bad = good.copy()
     bad.loc[0, "month"] = pd.Timestamp("2024-01-15")
-    assert "column 'month', row 1" in _error(bad, area)
+    assert "column 'month', row 2" in _error(bad, area)
 
 
 def test_a_date_outside_its_month_is_refused(good, area) -> None:
@@ -66,7 +66,7 @@ def test_repeated_incident_ids_are_refused(good, area) -> None:
 def test_an_unknown_age_band_is_refused(good, area) -> None:
     bad = good.copy()
     bad["victim_age_band"] = pd.Categorical(["12-14", None, None])
-    assert "column 'victim_age_band', row 1" in _error(bad, area)
+    assert "column 'victim_age_band', row 2" in _error(bad, area)
 
 
 def test_an_empty_table_is_refused(good, area) -> None:

@@ -78,7 +78,22 @@ def _run_options(func: Any) -> Any:
     return func
 
 
-@click.group()
+class _OneLineErrors(click.Group):
+    """Click's own usage errors (an option that is not a number, say) as one line, like ours."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.exceptions.Abort:
+            _fail("aborted", code=1)
+        except click.ClickException as error:
+            _fail(error.format_message(), code=error.exit_code)
+
+
+@click.group(cls=_OneLineErrors)
 @click.version_option(package_name="csa-stats")
 def main() -> None:
     """Coventry Community Safety Partnership strategic assessment, as code."""

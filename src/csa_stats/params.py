@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -81,6 +82,13 @@ class RunParameters(BaseModel):
     def _is_month(cls, value: str | None) -> str | None:
         if value is not None and not _MONTH.match(value):
             raise ValueError(f"{value!r} is not a month in the form YYYY-MM (for example 2024-03)")
+        return value
+
+    @field_validator("data_path", "population_path")
+    @classmethod
+    def _file_exists(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError(f"{value}: no such file")
         return value
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from csa_stats import paths
+from csa_stats.schema import plain_check
 from csa_stats.taxonomy import Area
 
 
@@ -23,8 +24,13 @@ def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
     path = path or paths.demo_population_path()
     try:
         table = pd.read_csv(path, dtype={"ward_code": str, "ward_name": str})
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+    except pd.errors.EmptyDataError:
+        raise PopulationError(f"{path}: the file is empty") from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise PopulationError(f"{path}: cannot read ward populations: {error}") from None
+    if "population" not in table.columns or "ward_code" not in table.columns:
+        missing = [c for c in ("ward_code", "ward_name", "population") if c not in table.columns]
+        raise PopulationError(f"{path}: missing column(s): {', '.join(missing)}")
     schema = pa.DataFrameSchema(
         {
             "ward_code": pa.Column(str, pa.Check.isin(area.ward_codes), unique=True),
@@ -39,8 +45,11 @@ def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
         first = error.failure_cases.iloc[0]
         row = first.get("index")
         where = f", row {int(row) + 2}" if row is not None and not pd.isna(row) else ""
+        problem = plain_check(str(first["check"]), first["column"])
+        value = first["failure_case"]
+        value = value.item() if hasattr(value, "item") else value
         raise PopulationError(
-            f"{path}: column '{first['column']}'{where}: value {first['failure_case']!r} fails {first['check']}"
+            f"{path}: column '{first['column']}'{where}: value {value!r} {problem}"
         ) from None
     missing = sorted(set(area.ward_codes) - set(table["ward_code"]))
     if missing:

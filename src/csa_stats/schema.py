@@ -121,20 +121,53 @@ def incident_schema(area: Area) -> pa.DataFrameSchema:
     )
 
 
+#: Where the allowed values of a column are defined, for messages.
+_ALLOWED_FROM = {
+    "offence_code": "a known offence code (data/reference/offences.yml)",
+    "ward_code": "a ward of the area (data/reference/areas.yml)",
+    "crime_type": "a police.uk crime type (data/reference/offences.yml)",
+    "victim_age_band": "a known age band (data/reference/offences.yml)",
+}
+
+
+def plain_check(check: str, column: object) -> str:
+    """A pandera check's name in words: ``isin([...])`` -> ``is not a known offence code``."""
+    if check.startswith("isin"):
+        return f"is not {_ALLOWED_FROM.get(str(column), 'one of the allowed values')}"
+    if check == "field_uniqueness":
+        return "appears more than once"
+    if check.startswith("greater_than("):
+        return f"is not above {check.removeprefix('greater_than(').rstrip(')')}"
+    if check.startswith("in_range"):
+        low, high = check.removeprefix("in_range(").rstrip(")").split(", ")
+        return f"is outside {low} to {high}"
+    if check.startswith("coerce_dtype"):
+        return "is not a whole number" if "int" in check else f"cannot be read ({check})"
+    if check.startswith("dtype"):
+        return f"has the wrong type ({check})"
+    if check == "not_nullable":
+        return "is missing"
+    return f"fails {check}"
+
+
 def _describe_failures(error: pa.errors.SchemaErrors, origin: str) -> str:
-    """One line naming the first failing column and row, and how many more failures there are."""
+    """One line naming the first failing column and row, and how many more failures there are.
+
+    Rows are numbered as a spreadsheet shows the file: the header is row 1, the first record row 2.
+    """
     cases = error.failure_cases
     first = cases.iloc[0]
     column = first.get("column")
     index = first.get("index")
-    check = first.get("check")
+    check = str(first.get("check"))
     value = first.get("failure_case")
+    value = value.item() if hasattr(value, "item") else value  # numpy scalar -> plain number
     where = f"column '{column}'" if isinstance(column, str) else "table"
     if index is not None and not pd.isna(index):
-        where += f", row {int(index) + 1}"
+        where += f", row {int(index) + 2}"
     more = len(cases) - 1
     tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
-    return f"{origin}: {where}: value {value!r} fails {check}{tail}"
+    return f"{origin}: {where}: value {value!r} {plain_check(check, column)}{tail}"
 
 
 def validate_incidents(frame: pd.DataFrame, area: Area, origin: str) -> pd.DataFrame:

@@ -78,7 +78,10 @@ def load_area(key: str = "coventry", path: Path | None = None) -> Area:
     path = path or paths.reference_dir() / "areas.yml"
     areas = _read_yaml(path)
     if key not in areas:
-        raise KeyError(f"area {key!r} is not in {path.name}; configured areas: {sorted(areas)}")
+        raise KeyError(
+            f"parameter area: {key!r} is not in data/reference/{path.name} "
+            f"(configured: {', '.join(sorted(areas))})"
+        )
     entry = areas[key]
     return Area(
         key=key,

@@ -54,6 +54,8 @@ def read_extract(path: Path) -> pd.DataFrame:
             frame = pd.read_parquet(path)
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise IncidentDataError(f"{path}: the file is empty") from None
     except Exception as error:  # pandas and pyarrow raise many types for unreadable files
         raise IncidentDataError(f"{path}: cannot read the file: {error}".splitlines()[0]) from None
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -64,6 +66,13 @@ def read_extract(path: Path) -> pd.DataFrame:
         frame["month"] = _to_datetime(month, "month", path, "%Y-%m")
         frame["date"] = _to_datetime(frame["date"], "date", path, "%Y-%m-%d")
         hour = pd.to_numeric(frame["hour"], errors="coerce")
+        unreadable = hour.isna() & frame["hour"].notna()
+        if unreadable.any():
+            row = int(unreadable.idxmax())
+            raise IncidentDataError(
+                f"{path}: column 'hour', row {row + 2}: value {frame['hour'].iloc[row]!r} is not "
+                "an hour from 0 to 23"
+            )
         frame["hour"] = hour.astype("Int8") if hour.dropna().between(0, 23).all() else hour
         frame["is_crime"] = (
             _to_boolean(frame["is_crime"], "is_crime", path).fillna(True).astype(bool)

@@ -1,0 +1,80 @@
+"""The corpus of broken inputs (tests/bad_inputs/): each gives one clear line naming the file, row
+or parameter, exits with status 2, and changes nothing that was published."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from csa_stats import paths
+from csa_stats.cli import main
+
+HERE = Path(__file__).with_name("bad_inputs")
+CASES = yaml.safe_load((HERE / "cases.yml").read_text())
+ONE_MONTH = ["--period-end", "2024-04", "--period-months", "1", "--comparison-end", "2024-03"]
+
+
+def _cases() -> list[tuple[str, list[str], str]]:
+    out = []
+    for case in CASES["extract"]:
+        args = ["--source", "extract", "--data", str(HERE / case["file"]), *ONE_MONTH]
+        out.append((case["file"], args, case["error"]))
+    for case in CASES["population"]:
+        args = ["--period-end", "2024-03", "--population", str(HERE / case["file"])]
+        out.append((case["file"], args, case["error"]))
+    for case in CASES["parameters"]:
+        args = [str(a).replace("{here}", str(HERE)) for a in case["args"]]
+        out.append((" ".join(case["args"]), args, case["error"]))
+    return out
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def last_good_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    (site / "book").mkdir(parents=True)
+    (site / "index.html").write_text("<p>the last good site</p>")
+    (site / "book" / "intro.html").write_text("<p>intro</p>")
+    return site
+
+
+@pytest.mark.parametrize(("name", "args", "error"), _cases(), ids=[c[0] for c in _cases()])
+def test_a_broken_input_gives_one_line_and_changes_nothing(
+    name: str, args: list[str], error: str, last_good_site: Path
+) -> None:
+    site_before = _tree(last_good_site)
+    chapters_before = _tree(paths.chapters_dir())
+    cache_before = _tree(paths.build_dir() / "cache")
+    result = CliRunner().invoke(
+        main, ["build", "--output", str(last_good_site), "--no-progress", *args]
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("csa-stats: error: ")
+    assert __import__("re").search(error, lines[0]), lines[0]
+    assert _tree(last_good_site) == site_before
+    assert _tree(paths.chapters_dir()) == chapters_before
+    assert _tree(paths.build_dir() / "cache") == cache_before
+
+
+def test_the_valid_extract_in_the_corpus_passes_the_file_checks(area) -> None:
+    """So that each broken file fails for its own fault, not the base it was made from."""
+    from csa_stats.schema import validate_incidents
+    from csa_stats.sources.extract import read_extract
+
+    path = HERE / "extract_valid.csv"
+    assert len(validate_incidents(read_extract(path), area, str(path))) == 6
