@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 PERIOD_END ?=
 BUILD_ARGS := $(if $(PERIOD_END),--period-end $(PERIOD_END))
 
-.PHONY: help install book test lint check-inputs demo bench clean
+.PHONY: help install browser book test lint check-inputs demo bench clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -27,7 +27,12 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 book: $(STAMP) ## Build the site on the embedded demo data (PERIOD_END=YYYY-MM optional)
 	$(BIN)/csa-stats build $(BUILD_ARGS)
 
-test: $(STAMP) ## Run every test: lint, types, unit, demo calibration, nbval, site build
+browser: ## Install Debian's chromium for the site tests, if missing (uses apt-get)
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || { echo "error: the browser tests need Debian's chromium: apt-get install chromium"; exit 1; }
+
+test: $(STAMP) browser ## Run every test: lint, types, unit, demo calibration, nbval, site build, browser
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,3 +62,27 @@ def make_incidents(area: Area) -> Callable[[list[tuple[str, str, str]]], pd.Data
         return to_storage_types(frame)
 
     return build
+
+
+#: The demo build the site tests share: the 12 months to March 2024, built on a fixed date.
+SITE_PERIOD_END = "2024-03"
+SITE_BUILT = dt.date(2026, 1, 31)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A whole demo build into a temporary folder: (site folder, executed notebooks folder)."""
+    from csa_stats.params import parse_parameters
+    from csa_stats.pipeline import CHAPTERS, build
+
+    root = tmp_path_factory.mktemp("build")
+    result = build(
+        parse_parameters({"period_end": SITE_PERIOD_END}),
+        site_dir=root / "html",
+        chapters_dir=root / "chapters",
+        progress=False,
+        today=SITE_BUILT,
+        cache_dir=root / "cache",
+    )
+    assert set(result.executed) == set(CHAPTERS)  # a cold cache runs every chapter
+    return result.site, root / "chapters"

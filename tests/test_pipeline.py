@@ -18,22 +18,6 @@ from csa_stats.pipeline import BuildError, build
 pytestmark = pytest.mark.build
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("build")
-    params = parse_parameters({"period_end": "2024-03"})
-    result = build(
-        params,
-        site_dir=root / "html",
-        chapters_dir=root / "chapters",
-        progress=False,
-        today=dt.date(2026, 1, 31),
-        cache_dir=root / "cache",
-    )
-    assert set(result.executed) == set(CHAPTERS)  # a cold cache runs every chapter
-    return result.site, root / "chapters"
-
-
 def test_the_build_writes_the_sites_pages(site) -> None:
     html, _ = site
     for page in (

@@ -79,6 +79,8 @@ def site_key(chapter_keys: dict[str, str]) -> str:
             "pages": tree_digest(
                 paths.book_dir(), ["*.md", "*.css", "*.png", "*.svg"], ["chapters"]
             ),
-            "config": file_digest(root / "_config.yml") + file_digest(root / "_toc.yml"),
+            "config": "".join(
+                file_digest(root / name) for name in ("_config.yml", "_toc.yml", "CHANGELOG.md")
+            ),
         }
     )

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from html import escape as html_escape
 from pathlib import Path
 
 import nbformat
@@ -63,12 +64,18 @@ class BuildResult:
     up_to_date: bool = False  # nothing had changed: the site was left as it was
 
 
+def source_label(params: RunParameters, markup: bool = True) -> str:
+    """The data source in words, for the page: demo data or the extract's file name."""
+    name = Path(params.data_path).name
+    return {
+        "demo": "synthetic demonstration data (not real police records)",
+        "extract": f"partnership extract `{name}`" if markup else f"partnership extract {name}",
+    }[params.source]
+
+
 def build_info(params: RunParameters, area: Area, built: dt.date) -> str:
     """The Markdown block that states what a build is: data, period, version and date."""
-    source = {
-        "demo": "synthetic demonstration data (not real police records)",
-        "extract": f"partnership extract `{Path(params.data_path).name}`",
-    }[params.source]
+    source = source_label(params)
     p, c = params.period, params.comparison
     return (
         ":::{admonition} About this edition\n:class: tip\n\n"
@@ -80,7 +87,7 @@ def build_info(params: RunParameters, area: Area, built: dt.date) -> str:
 
 
 def _stage_sources(project: Path, staging: Path) -> None:
-    for name in ("_config.yml", "_toc.yml"):
+    for name in ("_config.yml", "_toc.yml", "CHANGELOG.md"):  # the revisions page includes it
         shutil.copy2(project / name, staging / name)
     shutil.copytree(
         project / "book",
@@ -100,8 +107,10 @@ def _write_config(staging: Path, params: RunParameters, area: Area, built: dt.da
         html["announcement"] = (
             "Demonstration data: the figures on this site are synthetic, not Coventry's statistics."
         )
+    # Every page says what it is: area, period, data source, code version and build date.
+    source = html_escape(source_label(params, markup=False))
     html["extra_footer"] = (
-        f"<p>{area.name}, {params.period.span}. Data: {params.source}. "
+        f'<p class="csa-edition">{area.name}, {params.period.span}. Data: {source}. '
         f"Built {built:%d %B %Y} with csa-stats {__version__}.</p>"
     )
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

@@ -1,0 +1,29 @@
+"""A small Sphinx extension for the book: drop the Thebe (live code) scripts.
+
+Jupyter Book 1 always loads sphinx-thebe, even with Thebe switched off, and adds its configuration
+script twice, so every page raised a JavaScript error ("THEBE_JS_URL has already been declared")
+and named a script on unpkg.com. The site runs no live code, so the scripts are left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _is_thebe(asset: Any) -> bool:
+    name = str(getattr(asset, "filename", asset) or "")
+    body = str((getattr(asset, "attributes", None) or {}).get("body", ""))
+    return "thebe" in name.lower() or "THEBE_JS_URL" in body
+
+
+def drop_thebe(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Remove the Thebe scripts and style sheet from a page's context before it is written."""
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register the extension with Sphinx."""
+    app.connect("html-page-context", drop_thebe, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,197 @@
+"""The built demo site as a reader sees it, in headless Chromium (Debian's, driven by Playwright).
+
+The site is served on the loopback; any request to another host is blocked and recorded, so the
+checks also show that the site works with no network. Every page is opened and checked: internal
+links and images resolve, figures have alt text, every CSV download is there and parses, the
+demonstration notice shows, the page fits a phone's width, and the footer gives the period, the
+data source, the code version and the build date. The search page finds pages offline.
+
+`make test` installs Debian's chromium first if it is missing (`make browser`).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pandas as pd
+import pytest
+
+from csa_stats import __version__
+from tests.conftest import SITE_BUILT
+
+pytestmark = [pytest.mark.build, pytest.mark.browser]
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # the test output stays readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(site) -> Iterator[tuple[str, Path]]:
+    """The built site over HTTP on 127.0.0.1: (base URL, site folder)."""
+    html, _ = site
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", html
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("Debian's chromium is needed for the site tests: run `make browser`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser, served):
+    """A browser context that lets only the loopback site through, and records anything else."""
+    base, _ = served
+    context = browser.new_context()
+    context.outside = []  # type: ignore[attr-defined]
+
+    def route(route_) -> None:
+        url = route_.request.url
+        if url.startswith(base) or url.startswith("data:"):
+            route_.continue_()
+        else:
+            context.outside.append(url)  # type: ignore[attr-defined]
+            route_.abort()
+
+    context.route("**/*", route)
+    yield context
+    context.close()
+
+
+def _pages(html: Path) -> list[str]:
+    """Every page of the site but ``index.html``, which only redirects to the front page."""
+    return sorted(
+        str(p.relative_to(html))
+        for p in html.rglob("*.html")
+        if not p.relative_to(html).parts[0].startswith("_") and p.name != "index.html"
+    )
+
+
+def test_the_site_address_opens_the_front_page(context, served) -> None:
+    base, _ = served
+    page = context.new_page()
+    page.goto(base)
+    page.wait_for_url("**/book/intro.html")
+    assert "strategic assessment" in page.locator("article h1").first.inner_text()
+
+
+def test_every_page_works_as_a_reader_sees_it(context, served) -> None:
+    base, html = served
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    pages = _pages(html)
+    assert "book/chapters/serious_violence.html" in pages and len(pages) >= 12
+    checked_links = checked_csv = checked_figures = 0
+    for name in pages:
+        url = urljoin(base, name)
+        response = page.goto(url)
+        assert response is not None and response.ok, name
+        page.wait_for_load_state("load")
+
+        # the demonstration notice and the edition's details are on every page
+        assert page.get_by_text(
+            "Demonstration data: the figures on this site are synthetic"
+        ).first.is_visible(), name
+        footer = page.locator(".csa-edition").first.inner_text()
+        for expected in (
+            "April 2023 to March 2024",
+            "synthetic demonstration data",
+            f"csa-stats {__version__}",
+            f"Built {SITE_BUILT:%d %B %Y}",
+        ):
+            assert expected in footer, (name, footer)
+
+        # internal links and images resolve
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        for href in hrefs:
+            target, fragment = urldefrag(href)
+            if not target.startswith(base):
+                assert urlparse(target).scheme in {"http", "https", "mailto", ""}, href
+                continue
+            path = html / urlparse(target).path.removeprefix("/")
+            if path.is_dir():
+                path = path / "index.html"
+            assert path.is_file(), (name, href)
+            if fragment and path.suffix == ".html":
+                assert f'id="{fragment}"' in path.read_text(), (name, href)
+            checked_links += 1
+        images = page.eval_on_selector_all(
+            "img",
+            "els => els.map(e => ({src: e.src, alt: e.getAttribute('alt') || '',"
+            " ok: e.complete && e.naturalWidth > 0, inArticle: !!e.closest('article')}))",
+        )
+        for image in images:
+            assert image["ok"], (name, image["src"])
+            if image["inArticle"]:
+                assert len(image["alt"]) > 40, (name, image["src"])  # alt text that says something
+                checked_figures += 1
+
+        # every table and chart has its CSV download, and it parses
+        for href in {h for h in hrefs if urldefrag(h)[0].endswith(".csv")}:
+            download = context.request.get(href)
+            assert download.ok, (name, href)
+            table = pd.read_csv(io.StringIO(download.text()))
+            assert len(table) > 0 and len(table.columns) > 0, (name, href)
+            checked_csv += 1
+
+    assert errors == []
+    assert context.outside == []  # nothing was asked of any other host
+    assert checked_links > 100 and checked_csv >= 30 and checked_figures >= 10
+
+
+def test_every_page_fits_a_phones_width(browser, served) -> None:
+    base, html = served
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    for name in _pages(html):
+        page.goto(urljoin(base, name))
+        page.wait_for_load_state("load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1, (name, width)  # wide tables scroll inside themselves
+        assert page.locator("main h1:visible").count() >= 1, name  # the heading is on screen
+    context.close()
+
+
+def test_the_search_finds_pages_with_no_network(context, served) -> None:
+    base, _ = served
+    page = context.new_page()
+    page.goto(urljoin(base, "search.html?q=shoplifting"))
+    results = page.locator("#search-results li")
+    results.first.wait_for(timeout=15_000)
+    titles = " ".join(results.all_inner_texts())
+    assert results.count() >= 2
+    assert "Priority two" in titles  # shoplifting is a priority-two measure
+    assert context.outside == []
