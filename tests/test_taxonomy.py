@@ -31,9 +31,12 @@ def test_offences_map_to_police_uk_types_and_asb_is_not_crime() -> None:
     assert set(table["police_uk_type"]) <= set(reference_lists()["police_uk_types"])
     assert len(reference_lists()["police_uk_types"]) == 14
     asb = table[table["group"] == "Anti-social behaviour"]
-    assert len(asb) == 3 and not asb["crime"].any()
+    assert len(asb) == 4 and not asb["crime"].any()  # three ASB types, and police.uk's one
     assert table.drop(asb.index)["crime"].all()
     assert table["name"].is_unique
+    # one code for each police.uk crime type, for records that carry nothing else
+    police_uk = table[table.index.str.startswith("PUK-")]
+    assert sorted(police_uk["police_uk_type"]) == sorted(reference_lists()["police_uk_types"])
 
 
 def test_coventry_has_its_18_wards(area: Area) -> None:
