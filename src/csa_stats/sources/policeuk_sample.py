@@ -102,11 +102,11 @@ def month_frame(
             "Latitude": latitude,
             "Location": np.where(located, "On or near Parking Area", "No Location"),
             "LSOA code": lsoa,
-            "LSOA name": np.where(located, "Coventry 001A", None),
+            "LSOA name": pd.Series("Coventry 001A", index=range(rows)).where(located),
             "Crime type": types,
-            "Last outcome category": np.where(
-                is_asb, None, "Investigation complete; no suspect identified"
-            ),
+            "Last outcome category": pd.Series(
+                "Investigation complete; no suspect identified", index=range(rows)
+            ).mask(is_asb),
             "Context": None,
         },
         columns=list(POLICE_UK_COLUMNS),
