@@ -5,6 +5,7 @@ Definitions live in configuration so that a partnership can change them without 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,13 @@ class Area:
 
 
 def _read_yaml(path: Path) -> dict:
+    stat = path.stat()
+    return copy.deepcopy(_parse_yaml(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=16)
+def _parse_yaml(path: Path, mtime_ns: int, size: int) -> dict:
+    """Parse a reference file once per version of it (the key includes its time and size)."""
     with path.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     if not isinstance(data, dict):

@@ -34,11 +34,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from csa_stats.schema import COLUMNS, FLAG_COLUMNS, IncidentDataError, to_storage_types
+from csa_stats.schema import (
+    COLUMNS,
+    FLAG_COLUMNS,
+    IncidentDataError,
+    to_storage_types,
+    validate_incidents,
+)
 from csa_stats.taxonomy import Area, offence_table, reference_lists
 
 #: police.uk street-level columns, in order.
@@ -57,7 +65,7 @@ POLICE_UK_COLUMNS = (
     "Context",
 )
 #: The columns the ingest reads.
-READ_COLUMNS = ("Crime ID", "Month", "LSOA code", "Crime type")
+READ_COLUMNS = ("Crime ID", "LSOA code", "Crime type")  # the month comes from the file name
 FILE_NAME = re.compile(r"^(?P<month>\d{4}-(0[1-9]|1[0-2]))-(?P<force>[a-z0-9-]+)-street\.csv$")
 _EDGE = 64 * 1024
 
@@ -195,8 +203,8 @@ def find_files(path: Path) -> list[SourceFile]:
 # ---- reading ----------------------------------------------------------------------------------
 
 
-def _read_one(source: SourceFile) -> pa.Table:
-    """The four columns the ingest needs from one file, after checking its header."""
+def _raw_bytes(source: SourceFile) -> bytes:
+    """A file's bytes, after checking that its header is police.uk's."""
     try:
         data = source.read()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
@@ -209,13 +217,28 @@ def _read_one(source: SourceFile) -> pa.Table:
             f"{source.name}: not a police.uk street-level file: the header is {shown!r}, "
             f"expected the 12 columns {','.join(POLICE_UK_COLUMNS)}"
         )
+    return data
+
+
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+
+
+def read_columns(source: SourceFile) -> pa.Table:
+    """The columns the ingest needs from one file: LSOA and crime type dictionary-encoded as they
+    are read (a few thousand distinct values in millions of rows), Crime ID as bytes."""
+    data = _raw_bytes(source)
     try:
         return pacsv.read_csv(
             pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 22),
+            # one thread a file: files are read in parallel, which is faster than threads a file
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 23),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(READ_COLUMNS),
-                column_types=dict.fromkeys(READ_COLUMNS, pa.string()),
+                column_types={
+                    "Crime ID": pa.binary(),  # text only for the rows kept (saves a UTF-8 pass)
+                    "LSOA code": _DICTIONARY,
+                    "Crime type": _DICTIONARY,
+                },
                 strings_can_be_null=True,
             ),
         )
@@ -223,15 +246,74 @@ def _read_one(source: SourceFile) -> pa.Table:
         raise PoliceUkError(f"{source.name}: cannot be read as CSV: {error}") from None
 
 
-def read_files(sources: list[SourceFile], workers: int | None = None) -> pa.Table:
-    """All files' needed columns in one Arrow table, with each row's file number (``file``)."""
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        tables = list(pool.map(_read_one, sources))
-    numbered = [
-        t.append_column("file", pa.array([i] * t.num_rows, type=pa.int32()))
-        for i, t in enumerate(tables)
-    ]
-    return pa.concat_tables(numbered)
+@dataclass
+class _FileCounts:
+    rows: int = 0
+    no_location: int = 0
+    outside_area: int = 0
+    unknown: dict[str, int] = field(default_factory=dict)
+
+
+def _indices(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """A dictionary column's distinct values and each row's index into them (-1: blank)."""
+    array = column.combine_chunks()
+    if not isinstance(array, pa.DictionaryArray):  # an empty column reads as null-typed
+        return [], np.full(len(array), -1, dtype=np.int64)
+    values = [str(v) for v in array.dictionary.to_pylist()]
+    index = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return values, index
+
+
+def select_rows(
+    source: SourceFile, number: int, lookup: dict[str, int], type_position: dict[str, int]
+) -> tuple[pd.DataFrame, _FileCounts]:
+    """One file's records in the area and counts of the rest.
+
+    Returns, for each kept record, its Crime ID, its crime type's position in police.uk's list,
+    its LSOA's row in the lookup table, and the file's number. Each distinct LSOA and crime type of
+    the file is looked up once; rows are selected with array operations, and only the kept rows'
+    Crime IDs leave Arrow.
+    """
+    table = read_columns(source)
+    counts = _FileCounts(rows=table.num_rows)
+    types, type_index = _indices(table.column("Crime type"))
+    lsoas, lsoa_index = _indices(table.column("LSOA code"))
+    # index -1 (blank) picks the appended last entry: not a known type, not in the area
+    type_of = np.array([*(type_position.get(t, -1) for t in types), -1], dtype=np.int64)
+    where = np.array([*(lookup.get(v, -1) for v in lsoas), -1], dtype=np.int64)
+    type_pos, position = type_of[type_index], where[lsoa_index]
+    type_ok, located = type_pos >= 0, lsoa_index >= 0
+    counts.no_location = int((type_ok & ~located).sum())
+    counts.outside_area = int((type_ok & located & (position < 0)).sum())
+    values, n = np.unique(type_index[~type_ok & (type_index >= 0)], return_counts=True)
+    counts.unknown = {types[int(i)]: int(k) for i, k in zip(values, n, strict=True)}
+    keep = type_ok & (position >= 0)
+    kept = pd.DataFrame(
+        {
+            "crime_id": _as_text(table.column("Crime ID").filter(pa.array(keep)), source),
+            "type_pos": type_pos[keep],
+            "lookup_row": position[keep],
+            "file": np.full(int(keep.sum()), number, dtype=np.int32),
+        }
+    )
+    return kept, counts
+
+
+def _as_text(ids: pa.ChunkedArray, source: SourceFile) -> pd.Series:
+    try:
+        return pc.cast(ids, pa.string()).to_pandas()
+    except pa.ArrowInvalid:
+        raise PoliceUkError(f"{source.name}: a Crime ID is not valid UTF-8 text") from None
+
+
+def _all_missing_boolean(n: int) -> pd.arrays.BooleanArray:
+    return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+
+
+def _categorical(values: list[str] | np.ndarray, positions: np.ndarray) -> pd.Categorical:
+    """``values[positions]`` as a categorical, built from codes (no per-row strings)."""
+    categories, inverse = np.unique(np.asarray(values, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(inverse[positions], categories=categories)
 
 
 # ---- the LSOA lookups -------------------------------------------------------------------------
@@ -289,82 +371,77 @@ def load_lookups(folder: Path, area: Area) -> pd.DataFrame:
 # ---- the tidy table ---------------------------------------------------------------------------
 
 
-def _to_tidy(
-    table: pa.Table, sources: list[SourceFile], lookup: pd.DataFrame, area: Area
+def read_area(
+    sources: list[SourceFile], lookup: pd.DataFrame, area: Area, workers: int | None = None
 ) -> tuple[pd.DataFrame, IngestReport]:
-    report = IngestReport(files=len(sources), rows_read=table.num_rows)
+    """Every file's records in the area as the tidy table, and the report. Files are read in
+    parallel threads (Arrow's reader releases the interpreter while it parses)."""
+    position = {code: i for i, code in enumerate(lookup.index)}
+    police_types = reference_lists()["police_uk_types"]
+    type_position = {t: i for i, t in enumerate(police_types)}
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        parts = list(
+            pool.map(
+                lambda ns: select_rows(ns[1], ns[0], position, type_position), enumerate(sources)
+            )
+        )
+    report = IngestReport(files=len(sources))
     months = sorted({s.month for s in sources})
     report.first_month, report.last_month = months[0], months[-1]
     every = pd.period_range(months[0], months[-1], freq="M").strftime("%Y-%m")
     report.missing_months = [m for m in every if m not in set(months)]
+    unknown: dict[str, int] = {}
+    for _, counts in parts:
+        report.rows_read += counts.rows
+        report.no_location += counts.no_location
+        report.outside_area += counts.outside_area
+        for name, n in counts.unknown.items():
+            unknown[name] = unknown.get(name, 0) + n
+    report.unknown_crime_types = dict(sorted(unknown.items()))
+    rows = pd.concat([kept for kept, _ in parts], ignore_index=True)
 
-    # Categorical columns: each distinct LSOA or type is looked up once, not once a row.
-    lsoa = pd.Categorical(table.column("LSOA code").to_pandas(types_mapper=None))
-    ctype = pd.Categorical(table.column("Crime type").to_pandas())
-    crime_id = table.column("Crime ID").to_pandas()
-    file_number = table.column("file").to_numpy()
-
-    known_types = reference_lists()["police_uk_types"]
-    type_ok = ctype.isin(known_types)
-    unknown = pd.Series(ctype[~type_ok]).value_counts()
-    report.unknown_crime_types = {str(k): int(v) for k, v in unknown.items() if v}
-    located = pd.notna(lsoa)
-    report.no_location = int((type_ok & ~located).sum())
-    ward_of = lookup["ward_code"].reindex(lsoa.categories)
-    ward = pd.Categorical.from_codes(lsoa.codes, categories=lsoa.categories, validate=False).map(
-        ward_of.to_dict(), na_action="ignore"
-    )
-    inside = pd.notna(ward)
-    report.outside_area = int((type_ok & located & ~inside).sum())
-    keep = type_ok & located & inside
-
-    ids = crime_id[keep].reset_index(drop=True)
-    duplicated = ids.notna() & ids.duplicated()
+    duplicated = (rows["crime_id"].notna() & rows["crime_id"].duplicated()).to_numpy()
     report.duplicate_rows = int(duplicated.sum())
-    rows = pd.DataFrame(
-        {
-            "crime_id": ids,
-            "crime_type": pd.Series(ctype[keep]).reset_index(drop=True),
-            "lsoa_code": pd.Series(lsoa[keep]).reset_index(drop=True),
-            "ward_code": pd.Series(ward[keep]).reset_index(drop=True),
-            "file": file_number[keep],
-        }
-    )[~duplicated.to_numpy()].reset_index(drop=True)
-
-    codes = offence_table()
-    by_type = codes[codes.index.str.startswith("PUK-")].reset_index().set_index("police_uk_type")
-    offence = by_type.loc[rows["crime_type"].astype(str)]
-    file_month = pd.Series([s.month for s in sources])
-    file_force = pd.Series([s.force for s in sources])
-    month_text = file_month.iloc[rows["file"]].to_numpy()
-    # ASB records have no Crime ID: an id from the file and the row's place in it.
-    fallback = (
-        "PUK-"
-        + pd.Series(month_text)
-        + "-"
-        + file_force.iloc[rows["file"]].to_numpy()
-        + "-"
-        + rows.groupby("file").cumcount().astype(str)
-    )
-    vintage = rows["lsoa_code"].map(lookup["vintage"].to_dict()).astype(str)
+    rows = rows[~duplicated].reset_index(drop=True)
+    lookup_row = rows["lookup_row"].to_numpy()
+    vintage = lookup["vintage"].to_numpy()[lookup_row]
     report.lsoa_2021_rows = int((vintage == "2021").sum())
     report.lsoa_2011_rows = int((vintage == "2011").sum())
+
+    # police.uk's offence codes, one per crime type, in police.uk's order of types
+    codes = offence_table()
+    puk = codes[codes.index.str.startswith("PUK-")].reset_index().set_index("police_uk_type")
+    puk = puk.loc[police_types]
+    type_pos = rows["type_pos"].to_numpy()
+    file_number = rows["file"].to_numpy()
+    month_start = pd.to_datetime([s.month for s in sources], format="%Y-%m").to_numpy(
+        dtype="datetime64[ns]"
+    )
+    # ASB records have no Crime ID: an id from the file and the record's place among its kept rows.
+    incident_id = rows["crime_id"].astype("string")
+    blank = incident_id.isna().to_numpy()
+    if blank.any():
+        place = rows[blank].groupby("file").cumcount().astype(str).to_numpy()
+        labels = np.array([f"PUK-{s.month}-{s.force}-" for s in sources], dtype=object)
+        incident_id[blank] = labels[file_number[blank]] + place
+    ward_codes = lookup["ward_code"].to_numpy()
     tidy = pd.DataFrame(
         {
-            "incident_id": rows["crime_id"].fillna(fallback).astype(str),
-            "month": pd.to_datetime(pd.Series(month_text), format="%Y-%m").astype("datetime64[ns]"),
-            "date": pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]"),
-            "hour": pd.Series(pd.NA, index=rows.index, dtype="Int8"),
-            "offence_code": offence["offence_code"].to_numpy(),
-            "offence": offence["name"].to_numpy(),
-            "offence_group": offence["group"].to_numpy(),
-            "offence_subgroup": offence["subgroup"].to_numpy(),
-            "crime_type": rows["crime_type"].astype(str).to_numpy(),
-            "is_crime": offence["crime"].to_numpy(dtype=bool),
-            "ward_code": rows["ward_code"].astype(str).to_numpy(),
-            "ward_name": rows["ward_code"].astype(str).map(area.wards).to_numpy(),
-            "lsoa_code": rows["lsoa_code"].astype("string").to_numpy(),
-            **{flag: pd.Series(pd.NA, index=rows.index, dtype="boolean") for flag in FLAG_COLUMNS},
+            "incident_id": incident_id,
+            "month": month_start[file_number],
+            "date": np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[ns]"),
+            "hour": pd.arrays.IntegerArray(np.zeros(len(rows), np.int8), np.ones(len(rows), bool)),
+            "offence_code": _categorical(list(puk["offence_code"]), type_pos),
+            "offence": _categorical(list(puk["name"]), type_pos),
+            "offence_group": _categorical(list(puk["group"]), type_pos),
+            "offence_subgroup": _categorical(list(puk["subgroup"]), type_pos),
+            "crime_type": _categorical(police_types, type_pos),
+            "is_crime": puk["crime"].to_numpy(dtype=bool)[type_pos],
+            "ward_code": _categorical(list(ward_codes), lookup_row),
+            "ward_name": _categorical([area.wards[w] for w in ward_codes], lookup_row),
+            "lsoa_code": pd.array(lookup.index.to_numpy()[lookup_row], dtype="string"),
+            # police.uk records none of the flags: all missing ("not recorded"), never False
+            **{flag: _all_missing_boolean(len(rows)) for flag in FLAG_COLUMNS},
             "hate_strand": None,
             "victim_age_band": None,
             "victim_sex": None,
@@ -435,7 +512,8 @@ def ingest(
         # Storage types again: parquet does not keep a categorical with no categories.
         return Ingested(to_storage_types(pd.read_parquet(cached)), report, from_cache=True)
     lookup = load_lookups(lookups, area)
-    incidents, report = _to_tidy(read_files(sources), sources, lookup, area)
+    incidents, report = read_area(sources, lookup, area)
+    validate_incidents(incidents, area, str(path))
     if cached is not None:
         # The report first: a parquet file is only ever beside its report.
         _write_atomically(
