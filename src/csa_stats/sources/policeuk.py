@@ -83,6 +83,7 @@ class SourceFile:
     force: str
     fingerprint: str
     read: Callable[[], bytes]
+    path: Path | None = None  # a file on disk (read memory-mapped); None for an archive member
 
 
 @dataclass
@@ -182,6 +183,7 @@ def find_files(path: Path) -> list[SourceFile]:
                         f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}:{_edges_digest(file)}"
                     ),
                     read=file.read_bytes,
+                    path=file,
                 )
             )
     if not found:
@@ -203,13 +205,25 @@ def find_files(path: Path) -> list[SourceFile]:
 # ---- reading ----------------------------------------------------------------------------------
 
 
-def _raw_bytes(source: SourceFile) -> bytes:
-    """A file's bytes, after checking that its header is police.uk's."""
+def _checked_input(source: SourceFile) -> pa.NativeFile:
+    """The file to parse, after checking that its header is police.uk's: memory-mapped when it is
+    on disk, else the archive member's bytes."""
     try:
-        data = source.read()
+        if source.path is not None:
+            with source.path.open("rb") as handle:
+                first = handle.readline(4096)
+            stream: pa.NativeFile = pa.memory_map(str(source.path))
+        else:
+            data = source.read()
+            first = data[: data.find(b"\n")] if b"\n" in data else data
+            stream = pa.BufferReader(data)
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise PoliceUkError(f"{source.name}: cannot be read ({error})") from None
-    first = data[: data.find(b"\n")] if b"\n" in data else data
+    _check_header(first, source)
+    return stream
+
+
+def _check_header(first: bytes, source: SourceFile) -> None:
     header = first.decode("utf-8", errors="replace").lstrip("\ufeff").strip().split(",")
     if tuple(h.strip().strip('"') for h in header) != POLICE_UK_COLUMNS:
         shown = ",".join(header)[:80]
@@ -217,7 +231,6 @@ def _raw_bytes(source: SourceFile) -> bytes:
             f"{source.name}: not a police.uk street-level file: the header is {shown!r}, "
             f"expected the 12 columns {','.join(POLICE_UK_COLUMNS)}"
         )
-    return data
 
 
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
@@ -226,10 +239,10 @@ _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 def read_columns(source: SourceFile) -> pa.Table:
     """The columns the ingest needs from one file: LSOA and crime type dictionary-encoded as they
     are read (a few thousand distinct values in millions of rows), Crime ID as bytes."""
-    data = _raw_bytes(source)
+    stream = _checked_input(source)
     try:
         return pacsv.read_csv(
-            pa.BufferReader(data),
+            stream,
             # one thread a file: files are read in parallel, which is faster than threads a file
             read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 23),
             convert_options=pacsv.ConvertOptions(
@@ -251,57 +264,79 @@ class _FileCounts:
     rows: int = 0
     no_location: int = 0
     outside_area: int = 0
+    duplicates: int = 0
     unknown: dict[str, int] = field(default_factory=dict)
 
 
-def _indices(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
-    """A dictionary column's distinct values and each row's index into them (-1: blank)."""
+def _positions(column: pa.ChunkedArray, value_set: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """For a dictionary-encoded column: its distinct values, and each row's position in
+    ``value_set`` (-1 when the value is not in it, -2 when the row is blank). Computed on the
+    distinct values with Arrow, then spread to the rows with an array take."""
     array = column.combine_chunks()
     if not isinstance(array, pa.DictionaryArray):  # an empty column reads as null-typed
-        return [], np.full(len(array), -1, dtype=np.int64)
-    values = [str(v) for v in array.dictionary.to_pylist()]
-    index = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return values, index
+        return pa.array([], pa.string()), np.full(len(array), -2, dtype=np.int64)
+    found = pc.fill_null(pc.index_in(array.dictionary, value_set=value_set), -1)
+    per_value = np.append(found.to_numpy(zero_copy_only=False).astype(np.int64), -2)
+    rows = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)
+    return array.dictionary, per_value[rows]
 
 
 def select_rows(
-    source: SourceFile, number: int, lookup: dict[str, int], type_position: dict[str, int]
-) -> tuple[pd.DataFrame, _FileCounts]:
+    source: SourceFile, number: int, lsoas: pa.Array, types: pa.Array
+) -> tuple[dict[str, object], _FileCounts]:
     """One file's records in the area and counts of the rest.
 
-    Returns, for each kept record, its Crime ID, its crime type's position in police.uk's list,
-    its LSOA's row in the lookup table, and the file's number. Each distinct LSOA and crime type of
-    the file is looked up once; rows are selected with array operations, and only the kept rows'
-    Crime IDs leave Arrow.
+    Returns, for each kept record, its incident id (the Crime ID, or one made for ASB), its crime
+    type's position in ``types`` (police.uk's list), its LSOA's position in ``lsoas`` (the lookup
+    table's rows) and the file's number. The work is done on Arrow arrays and NumPy, so the
+    threads reading other files are not held up.
     """
     table = read_columns(source)
     counts = _FileCounts(rows=table.num_rows)
-    types, type_index = _indices(table.column("Crime type"))
-    lsoas, lsoa_index = _indices(table.column("LSOA code"))
-    # index -1 (blank) picks the appended last entry: not a known type, not in the area
-    type_of = np.array([*(type_position.get(t, -1) for t in types), -1], dtype=np.int64)
-    where = np.array([*(lookup.get(v, -1) for v in lsoas), -1], dtype=np.int64)
-    type_pos, position = type_of[type_index], where[lsoa_index]
-    type_ok, located = type_pos >= 0, lsoa_index >= 0
+    type_values, type_pos = _positions(table.column("Crime type"), types)
+    _, position = _positions(table.column("LSOA code"), lsoas)
+    type_ok, located = type_pos >= 0, position != -2
     counts.no_location = int((type_ok & ~located).sum())
     counts.outside_area = int((type_ok & located & (position < 0)).sum())
-    values, n = np.unique(type_index[~type_ok & (type_index >= 0)], return_counts=True)
-    counts.unknown = {types[int(i)]: int(k) for i, k in zip(values, n, strict=True)}
-    keep = type_ok & (position >= 0)
-    kept = pd.DataFrame(
-        {
-            "crime_id": _as_text(table.column("Crime ID").filter(pa.array(keep)), source),
-            "type_pos": type_pos[keep],
-            "lookup_row": position[keep],
-            "file": np.full(int(keep.sum()), number, dtype=np.int32),
-        }
+    unknown = pc.value_counts(
+        pc.filter(table.column("Crime type").cast(pa.string()), pa.array(type_pos == -1))
     )
+    counts.unknown = {str(v["values"]): int(v["counts"]) for v in unknown.to_pylist()}
+    keep = type_ok & (position >= 0)
+    ids = _as_text(table.column("Crime ID").filter(pa.array(keep)), source)
+    blank = pc.is_null(ids).to_numpy(zero_copy_only=False)
+    # a record repeated in the file is kept once (ASB rows have no id to compare: all kept)
+    encoded = pc.dictionary_encode(ids)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    seen = np.zeros(len(codes), dtype=bool)
+    _, first_index = np.unique(codes, return_index=True)
+    seen[first_index] = True
+    first = blank | seen
+    counts.duplicates = int(len(first) - first.sum())
+    # ASB records have no Crime ID: an id from the file and the record's place among its kept rows.
+    places = np.flatnonzero(blank)
+    fallback = pa.array(
+        [f"PUK-{source.month}-{source.force}-{i}" for i in places], type=pa.string()
+    )
+    filled = ids
+    if len(places):
+        full = np.full(len(blank), -1, dtype=np.int64)
+        full[places] = np.arange(len(places))
+        spread = pc.take(fallback, pa.array(full, mask=full < 0))
+        filled = pc.coalesce(ids, spread)
+    del type_values
+    kept = {
+        "incident_id": filled.filter(pa.array(first)),
+        "type_pos": type_pos[keep][first],
+        "lookup_row": position[keep][first],
+        "file": np.full(int(first.sum()), number, dtype=np.int32),
+    }
     return kept, counts
 
 
-def _as_text(ids: pa.ChunkedArray, source: SourceFile) -> pd.Series:
+def _as_text(ids: pa.ChunkedArray, source: SourceFile) -> pa.Array:
     try:
-        return pc.cast(ids, pa.string()).to_pandas()
+        return pc.cast(ids, pa.string()).combine_chunks()
     except pa.ArrowInvalid:
         raise PoliceUkError(f"{source.name}: a Crime ID is not valid UTF-8 text") from None
 
@@ -375,15 +410,14 @@ def read_area(
     sources: list[SourceFile], lookup: pd.DataFrame, area: Area, workers: int | None = None
 ) -> tuple[pd.DataFrame, IngestReport]:
     """Every file's records in the area as the tidy table, and the report. Files are read in
-    parallel threads (Arrow's reader releases the interpreter while it parses)."""
-    position = {code: i for i, code in enumerate(lookup.index)}
+    parallel threads (Arrow's reader releases the interpreter while it parses); each thread
+    returns its file's kept records as arrays, which are put together here from codes."""
+    lsoas = pa.array(lookup.index.to_numpy(dtype=str))
     police_types = reference_lists()["police_uk_types"]
-    type_position = {t: i for i, t in enumerate(police_types)}
+    types = pa.array(police_types)
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         parts = list(
-            pool.map(
-                lambda ns: select_rows(ns[1], ns[0], position, type_position), enumerate(sources)
-            )
+            pool.map(lambda ns: select_rows(ns[1], ns[0], lsoas, types), enumerate(sources))
         )
     report = IngestReport(files=len(sources))
     months = sorted({s.month for s in sources})
@@ -395,15 +429,17 @@ def read_area(
         report.rows_read += counts.rows
         report.no_location += counts.no_location
         report.outside_area += counts.outside_area
+        report.duplicate_rows += counts.duplicates
         for name, n in counts.unknown.items():
             unknown[name] = unknown.get(name, 0) + n
     report.unknown_crime_types = dict(sorted(unknown.items()))
-    rows = pd.concat([kept for kept, _ in parts], ignore_index=True)
 
-    duplicated = (rows["crime_id"].notna() & rows["crime_id"].duplicated()).to_numpy()
-    report.duplicate_rows = int(duplicated.sum())
-    rows = rows[~duplicated].reset_index(drop=True)
-    lookup_row = rows["lookup_row"].to_numpy()
+    def joined(key: str) -> np.ndarray:
+        return np.concatenate([kept[key] for kept, _ in parts])
+
+    type_pos, lookup_row, file_number = joined("type_pos"), joined("lookup_row"), joined("file")
+    incident_id = pa.chunked_array([kept["incident_id"] for kept, _ in parts], type=pa.string())
+    n = len(type_pos)
     vintage = lookup["vintage"].to_numpy()[lookup_row]
     report.lsoa_2021_rows = int((vintage == "2021").sum())
     report.lsoa_2011_rows = int((vintage == "2011").sum())
@@ -412,25 +448,17 @@ def read_area(
     codes = offence_table()
     puk = codes[codes.index.str.startswith("PUK-")].reset_index().set_index("police_uk_type")
     puk = puk.loc[police_types]
-    type_pos = rows["type_pos"].to_numpy()
-    file_number = rows["file"].to_numpy()
     month_start = pd.to_datetime([s.month for s in sources], format="%Y-%m").to_numpy(
         dtype="datetime64[ns]"
     )
-    # ASB records have no Crime ID: an id from the file and the record's place among its kept rows.
-    incident_id = rows["crime_id"].astype("string")
-    blank = incident_id.isna().to_numpy()
-    if blank.any():
-        place = rows[blank].groupby("file").cumcount().astype(str).to_numpy()
-        labels = np.array([f"PUK-{s.month}-{s.force}-" for s in sources], dtype=object)
-        incident_id[blank] = labels[file_number[blank]] + place
     ward_codes = lookup["ward_code"].to_numpy()
+    nothing = pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
     tidy = pd.DataFrame(
         {
-            "incident_id": incident_id,
+            "incident_id": incident_id.to_pandas(),  # Arrow-backed text, no copy to objects
             "month": month_start[file_number],
-            "date": np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[ns]"),
-            "hour": pd.arrays.IntegerArray(np.zeros(len(rows), np.int8), np.ones(len(rows), bool)),
+            "date": np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
+            "hour": pd.arrays.IntegerArray(np.zeros(n, np.int8), np.ones(n, bool)),
             "offence_code": _categorical(list(puk["offence_code"]), type_pos),
             "offence": _categorical(list(puk["name"]), type_pos),
             "offence_group": _categorical(list(puk["group"]), type_pos),
@@ -439,20 +467,23 @@ def read_area(
             "is_crime": puk["crime"].to_numpy(dtype=bool)[type_pos],
             "ward_code": _categorical(list(ward_codes), lookup_row),
             "ward_name": _categorical([area.wards[w] for w in ward_codes], lookup_row),
-            "lsoa_code": pd.array(lookup.index.to_numpy()[lookup_row], dtype="string"),
+            "lsoa_code": pd.array(
+                pc.take(pa.array(lookup.index.to_numpy(dtype=str)), lookup_row),
+                dtype=pd.StringDtype("pyarrow"),
+            ),
             # police.uk records none of the flags: all missing ("not recorded"), never False
-            **{flag: _all_missing_boolean(len(rows)) for flag in FLAG_COLUMNS},
-            "hate_strand": None,
-            "victim_age_band": None,
-            "victim_sex": None,
-            "source": "police-uk",
+            **{flag: _all_missing_boolean(n) for flag in FLAG_COLUMNS},
+            "hate_strand": nothing,
+            "victim_age_band": nothing,
+            "victim_sex": nothing,
+            "source": _categorical(["police-uk"], np.zeros(n, dtype=np.int64)),
         },
         columns=list(COLUMNS),
     )
-    report.rows_kept = len(tidy)
+    report.rows_kept = n
     report.crimes = int(tidy["is_crime"].sum())
-    report.asb = report.rows_kept - report.crimes
-    return to_storage_types(tidy), report
+    report.asb = n - report.crimes
+    return tidy, report
 
 
 # ---- the ingest, with its cache ---------------------------------------------------------------
@@ -513,11 +544,25 @@ def ingest(
         return Ingested(to_storage_types(pd.read_parquet(cached)), report, from_cache=True)
     lookup = load_lookups(lookups, area)
     incidents, report = read_area(sources, lookup, area)
-    validate_incidents(incidents, area, str(path))
-    if cached is not None:
-        # The report first: a parquet file is only ever beside its report.
+    if cached is None:
+        validate_incidents(incidents, area, str(path))
+        return Ingested(incidents, report, from_cache=False)
+    # The parquet file is written (to a temporary name) while the table is validated; it is moved
+    # into place only if the table is valid. The report goes first: a parquet file in the cache is
+    # only ever beside its report.
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cached.parent)
+    os.close(handle)
+    staged = Path(name)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            written = writer.submit(incidents.to_parquet, staged, index=False)
+            validate_incidents(incidents, area, str(path))
+            written.result()
         _write_atomically(
             cached.with_suffix(".json"), lambda p: p.write_text(json.dumps(asdict(report)))
         )
-        _write_atomically(cached, lambda p: incidents.to_parquet(p, index=False))
+        os.replace(staged, cached)
+    finally:
+        staged.unlink(missing_ok=True)
     return Ingested(incidents, report, from_cache=False)
