@@ -268,17 +268,20 @@ class _FileCounts:
     unknown: dict[str, int] = field(default_factory=dict)
 
 
-def _positions(column: pa.ChunkedArray, value_set: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """For a dictionary-encoded column: its distinct values, and each row's position in
-    ``value_set`` (-1 when the value is not in it, -2 when the row is blank). Computed on the
-    distinct values with Arrow, then spread to the rows with an array take."""
+def _positions(
+    column: pa.ChunkedArray, value_set: pa.Array
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """For a dictionary-encoded column: its distinct values, each row's index into them (-1 when
+    blank), and each row's position in ``value_set`` (-1 when not in it, -2 when blank). Computed
+    on the distinct values with Arrow, then spread to the rows with an array take."""
     array = column.combine_chunks()
     if not isinstance(array, pa.DictionaryArray):  # an empty column reads as null-typed
-        return pa.array([], pa.string()), np.full(len(array), -2, dtype=np.int64)
+        blank = np.full(len(array), -1, dtype=np.int64)
+        return pa.array([], pa.string()), blank, blank - 1
     found = pc.fill_null(pc.index_in(array.dictionary, value_set=value_set), -1)
     per_value = np.append(found.to_numpy(zero_copy_only=False).astype(np.int64), -2)
-    rows = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)
-    return array.dictionary, per_value[rows]
+    rows = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return array.dictionary, rows, per_value[rows]
 
 
 def select_rows(
@@ -293,15 +296,13 @@ def select_rows(
     """
     table = read_columns(source)
     counts = _FileCounts(rows=table.num_rows)
-    type_values, type_pos = _positions(table.column("Crime type"), types)
-    _, position = _positions(table.column("LSOA code"), lsoas)
+    type_values, type_index, type_pos = _positions(table.column("Crime type"), types)
+    _, _, position = _positions(table.column("LSOA code"), lsoas)
     type_ok, located = type_pos >= 0, position != -2
     counts.no_location = int((type_ok & ~located).sum())
     counts.outside_area = int((type_ok & located & (position < 0)).sum())
-    unknown = pc.value_counts(
-        pc.filter(table.column("Crime type").cast(pa.string()), pa.array(type_pos == -1))
-    )
-    counts.unknown = {str(v["values"]): int(v["counts"]) for v in unknown.to_pylist()}
+    values, n = np.unique(type_index[type_pos == -1], return_counts=True)
+    counts.unknown = {str(type_values[int(i)]): int(k) for i, k in zip(values, n, strict=True)}
     keep = type_ok & (position >= 0)
     ids = _as_text(table.column("Crime ID").filter(pa.array(keep)), source)
     blank = pc.is_null(ids).to_numpy(zero_copy_only=False)
@@ -324,7 +325,6 @@ def select_rows(
         full[places] = np.arange(len(places))
         spread = pc.take(fallback, pa.array(full, mask=full < 0))
         filled = pc.coalesce(ids, spread)
-    del type_values
     kept = {
         "incident_id": filled.filter(pa.array(first)),
         "type_pos": type_pos[keep][first],
