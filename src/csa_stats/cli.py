@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -164,3 +165,42 @@ def make_demo() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.option("--force", required=True, help="Force as police.uk names its files: west-midlands.")
+@click.option("--from", "first", required=True, help="First month, YYYY-MM.")
+@click.option("--to", "last", required=True, help="Last month, YYYY-MM.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("data/police-uk"),
+    show_default=True,
+    help="Folder for the month folders (git ignores data/police-uk).",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="Where the monthly archives are (default: police.uk's data archive).",
+)
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+def fetch(
+    force: str, first: str, last: str, out: Path, base_url: str | None, no_progress: bool
+) -> None:
+    """Download police.uk street-level files for a force and a range of months (the only command
+    that uses the network; an interrupted download resumes when run again)."""
+    from csa_stats.sources.fetch import DEFAULT_BASE_URL, FetchError
+    from csa_stats.sources.fetch import fetch as run_fetch
+
+    for name, value in (("from", first), ("to", last)):
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+            _fail(f"parameter {name}: {value!r} is not a month in the form YYYY-MM")
+    try:
+        result = run_fetch(
+            force, first, last, out, base_url or DEFAULT_BASE_URL, progress=not no_progress
+        )
+    except FetchError as error:
+        _fail(str(error), code=1)
+    click.echo(f"{len(result.files)} monthly files for {force} in {out}")
+    if result.missing_months:
+        click.echo(f"not in the archives: {', '.join(result.missing_months)}")
