@@ -60,3 +60,11 @@ def test_a_missing_file_and_missing_columns_are_named(tmp_path: Path) -> None:
     wrong.write_text("Crime ID,Month\nabc,2024-01\n")
     with pytest.raises(IncidentDataError, match="wrong.csv: missing column"):
         read_extract(wrong)
+
+
+def test_the_extract_template_is_a_valid_extract(area) -> None:
+    from csa_stats import paths
+    from csa_stats.schema import validate_incidents
+
+    template = paths.project_root() / "data" / "extracts" / "template.csv"
+    assert len(validate_incidents(read_extract(template), area, str(template))) == 2

@@ -19,6 +19,7 @@ from csa_stats.population import read_population
 from csa_stats.schema import validate_incidents
 from csa_stats.sources.demo import read_demo
 from csa_stats.sources.extract import read_extract
+from csa_stats.sources.policeuk import ingest
 from csa_stats.taxonomy import Area, load_area
 
 
@@ -49,6 +50,10 @@ def load_incidents(params: RunParameters, area: Area) -> pd.DataFrame:
     if params.source == "demo":
         path = Path(params.data_path) if params.data_path else paths.demo_incidents_path()
         frame = read_demo(path)
+    elif params.source == "police-uk":
+        path = Path(params.data_path)
+        cache = paths.build_dir() / "cache" / "police-uk"  # the same cache as `csa-stats check`
+        return ingest(path, area, Path(params.lookups_path), cache).incidents  # validated there
     else:
         path = Path(params.data_path)
         frame = read_extract(path)

@@ -15,11 +15,13 @@ from csa_stats.params import ParameterError, RunParameters, parse_parameters
 from csa_stats.population import PopulationError
 from csa_stats.progress import ProgressError
 from csa_stats.schema import IncidentDataError
+from csa_stats.sources.policeuk import PoliceUkError
 
 _USER_ERRORS = (
     ParameterError,
     IncidentDataError,
     PopulationError,
+    PoliceUkError,
     DefinitionError,
     ProgressError,
     FileNotFoundError,
@@ -68,8 +70,15 @@ def _run_options(func: Any) -> Any:
             "--goal-year", type=int, help="Year of the partnership's goal (default 2030)."
         ),
         click.option("--area", help="Area key in data/reference/areas.yml (default coventry)."),
-        click.option("--source", help="demo (default) or extract."),
-        click.option("--data", "data_path", help="Input file for the source."),
+        click.option("--source", help="demo (default), extract or police-uk."),
+        click.option(
+            "--data", "data_path", help="Input for the source (police-uk: a folder or zip)."
+        ),
+        click.option(
+            "--lookups",
+            "lookups_path",
+            help="Folder of the ONS LSOA-to-ward lookups (for --source police-uk).",
+        ),
         click.option(
             "--population", "population_path", help="Ward populations CSV (default: demo values)."
         ),
@@ -152,6 +161,24 @@ def check(**values: Any) -> None:
     except _USER_ERRORS as error:
         _fail(str(error).strip("'\""))
     click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")
+    if params.source == "police-uk":
+        from csa_stats.sources.policeuk import ingest
+        from csa_stats.taxonomy import load_area
+
+        found = ingest(
+            Path(params.data_path),
+            load_area(params.area),
+            Path(params.lookups_path),
+            _police_uk_cache(),
+        )
+        for line in found.report.lines():
+            click.echo(f"  {line}")
+
+
+def _police_uk_cache() -> Path:
+    from csa_stats import paths
+
+    return paths.build_dir() / "cache" / "police-uk"
 
 
 @main.command("make-demo")

@@ -45,6 +45,7 @@ class Measure:
     requires: tuple[str, ...] = ()
     needs_field: str | None = None
     note: str | None = None
+    police_uk: dict[str, Any] | None = None  # the filter to use on police.uk records, if any
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def parse_measure(key: str, entry: dict[str, Any]) -> Measure:
         requires=tuple(entry.get("requires", ())),
         needs_field=entry.get("needs_field"),
         note=entry.get("note"),
+        police_uk=_police_uk_filter(key, entry),
     )
 
 
@@ -186,14 +188,63 @@ def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition
     )
 
 
+def _police_uk_filter(key: str, entry: dict[str, Any]) -> dict[str, Any] | None:
+    spec = entry.get("police_uk")
+    if spec is None:
+        return None
+    _check_filter(f"{key} (police_uk)", dict(spec))
+    return dict(spec)
+
+
+#: Filter keys a police.uk record can answer: it has a crime type, a month and a place, nothing else.
+_POLICE_UK_KEYS = {"crime", "crime_types", "offence_groups", "city_centre", "any_of"}
+
+
+def is_police_uk(incidents: pd.DataFrame) -> bool:
+    """True when every record comes from police.uk street-level files."""
+    return len(incidents) > 0 and bool((incidents["source"] == "police-uk").all())
+
+
+def _police_uk_can_answer(spec: dict[str, Any]) -> bool:
+    """Whether a filter needs only what police.uk records hold. ONS offence groups count only
+    where police.uk's crime types fall wholly inside them (robbery, burglary, drugs...)."""
+    from csa_stats.taxonomy import offence_table
+
+    if set(spec) - _POLICE_UK_KEYS:
+        return False
+    if "offence_groups" in spec:
+        table = offence_table()
+        groups = set(table.loc[table.index.str.startswith("PUK-"), "group"])
+        if not set(spec["offence_groups"]) <= groups:
+            return False
+    return all(_police_uk_can_answer(sub) for sub in spec.get("any_of", []))
+
+
+def measure_filter(measure: Measure, incidents: pd.DataFrame) -> dict[str, Any]:
+    """The filter that selects the measure in these records: its police.uk form for police.uk
+    records where it has one."""
+    if measure.police_uk is not None and is_police_uk(incidents):
+        return measure.police_uk
+    return measure.filter
+
+
 def availability(measure: Measure, incidents: pd.DataFrame) -> str | None:
     """``None`` when the source can provide the measure, else the reason it cannot."""
     if measure.needs_field:
         return f"{NOT_AVAILABLE} (needs {measure.needs_field})"
+    if is_police_uk(incidents):
+        if not _police_uk_can_answer(measure_filter(measure, incidents)):
+            return f"{NOT_AVAILABLE} (police.uk records only a crime type, a month and a place)"
+        return None
     missing = [c for c in measure.requires if c not in incidents or incidents[c].isna().all()]
     if missing:
         return f"{NOT_AVAILABLE} (it does not record {', '.join(missing)})"
     return None
+
+
+def select_measure(incidents: pd.DataFrame, measure: Measure, area: Area) -> np.ndarray:
+    """Boolean mask of the incidents a measure counts (see :func:`measure_filter`)."""
+    return select(incidents, measure_filter(measure, incidents), area)
 
 
 def select(incidents: pd.DataFrame, spec: dict[str, Any], area: Area) -> np.ndarray:

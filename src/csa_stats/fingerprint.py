@@ -49,6 +49,19 @@ def _combine(parts: dict[str, str]) -> str:
 def inputs_digest(params: RunParameters) -> str:
     """Digest of what every chapter depends on (everything but the chapter's own notebook)."""
     data = Path(params.data_path) if params.data_path else paths.demo_incidents_path()
+    if params.source == "police-uk":
+        from csa_stats.sources.policeuk import find_files
+
+        # the ingest's own fingerprints: a folder's files (or a zip's members) and the lookups
+        lookups = Path(params.lookups_path)
+        data_digest = hashlib.sha256(
+            "".join(
+                [f.fingerprint for f in find_files(data)]
+                + [f"{p.name}:{file_digest(p)}" for p in sorted(lookups.glob("*.csv"))]
+            ).encode()
+        ).hexdigest()
+    else:
+        data_digest = file_digest(data)
     population = (
         Path(params.population_path) if params.population_path else paths.demo_population_path()
     )
@@ -56,7 +69,7 @@ def inputs_digest(params: RunParameters) -> str:
     return _combine(
         {
             "parameters": params.model_dump_json(),
-            "data": file_digest(data),
+            "data": data_digest,
             "population": file_digest(population),
             "reference": tree_digest(paths.reference_dir(), ["*"]),
             "version": __version__,

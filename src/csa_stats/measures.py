@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csa_stats.definitions import availability, load_definitions, select
+from csa_stats.definitions import availability, load_definitions, select_measure
 from csa_stats.params import RunParameters, Window
 from csa_stats.taxonomy import Area
 
@@ -219,7 +219,7 @@ def measure_changes(
         if reason:
             row.update(available=False, note=reason)
         else:
-            selected = select(incidents, measure.filter, area)
+            selected = select_measure(incidents, measure, area)
             change = compare_counts(
                 int((selected & period).sum()), int((selected & comparison).sum()), ratio
             )
@@ -230,6 +230,11 @@ def measure_changes(
         if column not in table:
             table[column] = pd.NA
         table[column] = table[column].astype("Int64")
+    for column in ("change_pct", "p_value"):  # absent when no measure is available
+        if column not in table:
+            table[column] = float("nan")
+    if "significant" not in table:
+        table["significant"] = pd.array([pd.NA] * len(table), dtype="boolean")
     return table
 
 
@@ -239,7 +244,7 @@ def monthly_measure(incidents: pd.DataFrame, key: str, area: Area) -> pd.Series:
     months = pd.period_range(
         incidents["month"].min(), incidents["month"].max(), freq="M"
     ).start_time
-    chosen = incidents.loc[select(incidents, measure.filter, area), "month"]
+    chosen = incidents.loc[select_measure(incidents, measure, area), "month"]
     return chosen.value_counts().reindex(months, fill_value=0).sort_index().astype(int)
 
 
@@ -251,7 +256,7 @@ def ward_measure_counts(
     inside = in_window(incidents, window)
     out = pd.DataFrame(index=pd.Index(area.ward_codes, name="ward_code"))
     for key in keys:
-        chosen = inside.loc[select(inside, definitions.measures[key].filter, area), "ward_code"]
+        chosen = inside.loc[select_measure(inside, definitions.measures[key], area), "ward_code"]
         counts = chosen.astype(str).value_counts()
         out[key] = counts.reindex(out.index, fill_value=0).astype("Int64")
     return out
@@ -301,7 +306,7 @@ def victim_profile(
     if incidents["victim_sex"].isna().all() and incidents["victim_age_band"].isna().all():
         return None
     chosen = in_window(incidents, params.period)
-    chosen = chosen.loc[select(chosen, measure.filter, area)]
+    chosen = chosen.loc[select_measure(chosen, measure, area)]
     rows = []
     for column, kind in (("victim_sex", "Sex"), ("victim_age_band", "Age band")):
         values = chosen[column].dropna().astype(str)
@@ -330,7 +335,7 @@ def breakdown(
     measure = load_definitions().measures[key]
     if availability(measure, incidents) is not None or incidents[column].isna().all():
         return None
-    chosen = incidents.loc[select(incidents, measure.filter, area)]
+    chosen = incidents.loc[select_measure(incidents, measure, area)]
     table = change_by(chosen, params, column)
     total = int(table["current"].sum())
     table.insert(1, "share_pct", 100.0 * table["current"] / total if total else np.nan)
@@ -344,4 +349,4 @@ def ward_ranking(
     measure = load_definitions().measures[key]
     if availability(measure, incidents) is not None:
         return None
-    return ward_changes(incidents.loc[select(incidents, measure.filter, area)], population, params)
+    return ward_changes(incidents.loc[select_measure(incidents, measure, area)], population, params)

@@ -71,8 +71,14 @@ class RunParameters(BaseModel):
     baseline_kind: Literal["calendar", "financial"] = "calendar"
     goal_year: int = Field(2030, ge=2000, le=2100, description="year of the partnership's goal")
     area: str = Field("coventry", min_length=1, description="area key in data/reference/areas.yml")
-    source: Literal["demo", "extract"] = "demo"
-    data_path: str = Field("", description="input file; empty means the embedded demo data")
+    source: Literal["demo", "extract", "police-uk"] = "demo"
+    data_path: str = Field(
+        "",
+        description="input file (police-uk: a folder or archive zip); empty means the demo data",
+    )
+    lookups_path: str = Field(
+        "", description="folder of ONS LSOA-to-ward lookups (the police-uk source needs it)"
+    )
     population_path: str = Field(
         "", description="ward populations CSV; empty means the demo values"
     )
@@ -84,12 +90,13 @@ class RunParameters(BaseModel):
             raise ValueError(f"{value!r} is not a month in the form YYYY-MM (for example 2024-03)")
         return value
 
-    @field_validator("data_path", "population_path")
+    @field_validator("data_path", "population_path", "lookups_path")
     @classmethod
     def _file_exists(cls, value: str) -> str:
-        if value and not Path(value).is_file():
-            raise ValueError(f"{value}: no such file")
-        return value
+        if value and not Path(value).exists():
+            raise ValueError(f"{value}: no such file or folder")
+        # absolute, because each notebook runs in a folder of its own
+        return str(Path(value).resolve()) if value else value
 
     @model_validator(mode="after")
     def _goal_after_baseline(self) -> RunParameters:
@@ -97,8 +104,12 @@ class RunParameters(BaseModel):
             raise ValueError(
                 f"goal_year: {self.goal_year} is not after the baseline year {self.baseline_year}"
             )
-        if self.source == "extract" and not self.data_path:
-            raise ValueError("data_path: the extract source needs a data path")
+        if self.source in ("extract", "police-uk") and not self.data_path:
+            raise ValueError(f"data_path: the {self.source} source needs a data path")
+        if self.source == "police-uk" and not self.lookups_path:
+            raise ValueError(
+                "lookups_path: the police-uk source needs the folder of ONS LSOA-to-ward lookups"
+            )
         return self
 
     @property

@@ -70,6 +70,9 @@ def source_label(params: RunParameters, markup: bool = True) -> str:
     return {
         "demo": "synthetic demonstration data (not real police records)",
         "extract": f"partnership extract `{name}`" if markup else f"partnership extract {name}",
+        "police-uk": f"police.uk street-level data (`{name}`)"
+        if markup
+        else f"police.uk street-level data ({name})",
     }[params.source]
 
 

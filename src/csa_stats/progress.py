@@ -28,7 +28,7 @@ from csa_stats.definitions import (
     SeriousViolenceDefinition,
     availability,
     load_serious_violence,
-    select,
+    select_measure,
 )
 from csa_stats.measures import compare_counts
 from csa_stats.params import RunParameters, Window
@@ -347,7 +347,7 @@ def series_for(
             return reason
         measure, is_proxy = definition.proxies[key], True
     months = pd.period_range(incidents["month"].min(), incidents["month"].max(), freq="M")
-    chosen = incidents.loc[select(incidents, measure.filter, area), "month"]
+    chosen = incidents.loc[select_measure(incidents, measure, area), "month"]
     counts = chosen.value_counts().reindex(months.start_time, fill_value=0).sort_index()
     return measure, counts.astype(int), is_proxy
 

@@ -11,7 +11,7 @@ import pandas as pd
 from csa_stats import charts, measures, narrative, trends
 from csa_stats.chapter import Chapter
 from csa_stats.chapters.common import ward_ranking_section
-from csa_stats.definitions import load_definitions
+from csa_stats.definitions import availability, load_definitions
 from csa_stats.measures import Change
 from csa_stats.tables import (
     change_columns,
@@ -78,6 +78,11 @@ def trend_section(ch: Chapter, key: str) -> str:
     """The headline series with the count model's underlying trend, and the annual change."""
     headline = str(_priority(key)["headline"])
     measure = load_definitions().measures[headline]
+    reason = availability(measure, ch.incidents)
+    if reason is not None:
+        return (
+            f"{measure.label}, this priority's headline series, is {reason}: no trend is shown.\n"
+        )
     series = measures.monthly_measure(ch.incidents, headline, ch.area)
     series = series[series.index <= ch.params.period.end.start_time]
     fit = trends.fit_trend(series)

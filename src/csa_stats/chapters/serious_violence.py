@@ -77,8 +77,9 @@ def chance_text(probability: float) -> str:
 
 
 def _name(progress: Progress) -> str:
+    """The measure's name inside a sentence (proxies keep "police.uk")."""
     label = progress.measure.label
-    return label if progress.is_proxy else label.lower()
+    return label[0].lower() + label[1:] if progress.is_proxy else label.lower()
 
 
 def verdict(progress: Progress) -> str:

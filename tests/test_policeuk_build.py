@@ -1,0 +1,91 @@
+"""The whole publication built from police.uk street-level files (generated in police.uk's layout,
+with hand-built ONS-style lookups), as an analyst would: `--source police-uk --data FOLDER`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from csa_stats.params import parse_parameters
+from csa_stats.pipeline import build
+from csa_stats.sources import policeuk_sample as sample
+from csa_stats.taxonomy import load_area
+
+pytestmark = pytest.mark.build
+
+COVENTRY = "E08000026"
+
+
+@pytest.fixture(scope="module")
+def police_uk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Eight years of monthly files and a lookup folder: two made-up LSOAs in each Coventry ward,
+    and made-up LSOAs of a neighbouring authority."""
+    root = tmp_path_factory.mktemp("police-uk")
+    area = load_area("coventry")
+    ours = {f"E019{i:05d}": ward for i, ward in enumerate(sorted(area.wards) * 2)}
+    neighbours = [f"E017{i:05d}" for i in range(40)]
+    lookups = root / "lookups"
+    lookups.mkdir()
+    rows = [f"{code},x,{ward},x,{COVENTRY},Coventry" for code, ward in ours.items()]
+    rows += [f"{code},x,E05011118,x,E08000025,Birmingham" for code in neighbours]
+    (lookups / "lsoa21_ward_lad.csv").write_text(
+        "LSOA21CD,LSOA21NM,WD22CD,WD22NM,LAD22CD,LAD22NM\n" + "\n".join(rows) + "\n"
+    )
+    geography = sample.Geography(sorted(ours), sorted(ours), neighbours, area_share=0.6)
+    months = [str(p) for p in pd.period_range("2017-04", "2025-03", freq="M")]
+    sample.write_months(root / "files", months, 1200, geography, missing=("2019-07",))
+    return root / "files", lookups
+
+
+@pytest.fixture(scope="module")
+def police_uk_site(police_uk, tmp_path_factory) -> Path:
+    files, lookups = police_uk
+    root = tmp_path_factory.mktemp("police-uk-build")
+    params = parse_parameters(
+        {
+            "source": "police-uk",
+            "data_path": str(files),
+            "lookups_path": str(lookups),
+            "period_end": "2025-03",
+        }
+    )
+    result = build(
+        params,
+        site_dir=root / "html",
+        chapters_dir=root / "chapters",
+        progress=False,
+        today=dt.date(2026, 1, 31),
+        cache_dir=root / "cache",
+    )
+    return result.site
+
+
+def test_the_key_findings_count_the_areas_crimes_in_the_period(police_uk, police_uk_site) -> None:
+    files, _ = police_uk
+    # counted directly from the files: Coventry LSOAs, crime (not ASB), April 2024 to March 2025
+    frames = [pd.read_csv(f, encoding="utf-8-sig") for f in sorted(files.rglob("*.csv"))]
+    table = pd.concat(frames)
+    in_period = table["Month"].between("2024-04", "2025-03")
+    ours = table["LSOA code"].fillna("").str.startswith("E019")
+    crime = table["Crime type"] != "Anti-social behaviour"
+    expected = int((in_period & ours & crime).sum())
+    page = (police_uk_site / "book/chapters/key_findings.html").read_text()
+    assert f"police recorded {expected:,} crimes in Coventry" in page
+    assert "Demonstration data" not in page  # not the demo
+    assert "police.uk street-level data" in (police_uk_site / "book/intro.html").read_text()
+
+
+def test_what_police_uk_cannot_provide_is_said_never_shown_as_zero(police_uk_site) -> None:
+    exploitation = (police_uk_site / "book/chapters/priority_exploitation.html").read_text()
+    assert "Domestic abuse: not available from this source" in exploitation
+    assert "police.uk records only a crime type, a month and a place" in exploitation
+    violence = (police_uk_site / "book/chapters/serious_violence.html").read_text()
+    assert "figures are for a proxy, robbery and possession of weapons" in violence
+    assert re.search(r"Knife or sharp-object serious violence is not available", violence)
+    # a measure police.uk can give (shoplifting, by its own crime type) is counted
+    places = (police_uk_site / "book/chapters/priority_public_places.html").read_text()
+    assert not re.search(r"Shoplifting: not available", places)
