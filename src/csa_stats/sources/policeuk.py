@@ -359,6 +359,20 @@ def _csv_header(path: Path) -> list[str]:
         return handle.readline().strip().split(",")
 
 
+def _read_lookup(file: Path, columns: list[str]) -> pd.DataFrame:
+    """Some columns of an ONS lookup CSV, as text (Arrow's reader: the national file is large)."""
+    try:
+        table = pacsv.read_csv(
+            file,
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        raise PoliceUkError(f"{file}: cannot be read as an ONS lookup: {error}") from None
+    return table.to_pandas()
+
+
 def load_lookups(folder: Path, area: Area) -> pd.DataFrame:
     """LSOA code (2011 or 2021) -> ward code and the code's vintage, for every LSOA in the area.
 
@@ -372,14 +386,10 @@ def load_lookups(folder: Path, area: Area) -> pd.DataFrame:
     for file in sorted(folder.glob("*.csv")):
         header = _csv_header(file)
         if {"LSOA21CD", "WD22CD", "LAD22CD"} <= set(header):
-            table = pd.read_csv(
-                file, usecols=["LSOA21CD", "WD22CD", "LAD22CD"], dtype=str, encoding="utf-8-sig"
-            )
+            table = _read_lookup(file, ["LSOA21CD", "WD22CD", "LAD22CD"])
             to_ward.append(table[table["LAD22CD"] == area.lad_code])
         elif {"LSOA11CD", "LSOA21CD"} <= set(header):
-            successors.append(
-                pd.read_csv(file, usecols=["LSOA11CD", "LSOA21CD"], dtype=str, encoding="utf-8-sig")
-            )
+            successors.append(_read_lookup(file, ["LSOA11CD", "LSOA21CD"]))
     if not to_ward:
         raise PoliceUkError(
             f"{folder}: no ONS LSOA 2021 to ward lookup (a CSV with LSOA21CD, WD22CD, LAD22CD)"
