@@ -49,6 +49,8 @@ def test_the_key_findings_page_shows_the_periods_figures_under_the_demo_notice(s
 # measures, shares, hotspots; exploitation: trend, domestic abuse hotspots / measures, shares, 2 victim
 # tables, hate by strand, hotspots; wards: counts, rates, changes.
 CHAPTERS = {
+    # the plan on a page: a CSV of measures for each of the three priorities
+    "plan_on_a_page": (0, 3),
     "key_findings": (3, 3),
     # serious violence: a projection per series (3) / status, sensitivity, and per series its
     # projection, baselines and annual tables (2 + 3 x 3)

@@ -80,6 +80,11 @@ def _run_options(func: Any) -> Any:
             help="Folder of the ONS LSOA-to-ward lookups (for --source police-uk).",
         ),
         click.option(
+            "--indicators",
+            "indicators_path",
+            help="Supplementary indicators table (default: demonstration values).",
+        ),
+        click.option(
             "--population", "population_path", help="Ward populations CSV (default: demo values)."
         ),
     ]

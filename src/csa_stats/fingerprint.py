@@ -72,6 +72,11 @@ def inputs_digest(params: RunParameters) -> str:
             "data": data_digest,
             "population": file_digest(population),
             "reference": tree_digest(paths.reference_dir(), ["*"]),
+            "indicators": file_digest(
+                Path(params.indicators_path)
+                if params.indicators_path
+                else paths.demo_dir() / "indicators.csv"
+            ),
             "version": __version__,
             "code": tree_digest(package, ["*.py", "*.mplstyle"], exclude=["__pycache__"]),
         }

@@ -79,6 +79,9 @@ class RunParameters(BaseModel):
     lookups_path: str = Field(
         "", description="folder of ONS LSOA-to-ward lookups (the police-uk source needs it)"
     )
+    indicators_path: str = Field(
+        "", description="supplementary indicators table; empty means the demonstration values"
+    )
     population_path: str = Field(
         "", description="ward populations CSV; empty means the demo values"
     )
@@ -90,7 +93,7 @@ class RunParameters(BaseModel):
             raise ValueError(f"{value!r} is not a month in the form YYYY-MM (for example 2024-03)")
         return value
 
-    @field_validator("data_path", "population_path", "lookups_path")
+    @field_validator("data_path", "population_path", "lookups_path", "indicators_path")
     @classmethod
     def _file_exists(cls, value: str) -> str:
         if value and not Path(value).exists():

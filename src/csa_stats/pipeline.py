@@ -34,6 +34,7 @@ from csa_stats.taxonomy import Area
 
 #: Chapter notebooks in reading order (file stems in ``notebooks/``).
 CHAPTERS: tuple[str, ...] = (
+    "plan_on_a_page",
     "key_findings",
     "serious_violence",
     "priority_offending",

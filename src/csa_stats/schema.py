@@ -136,11 +136,15 @@ def plain_check(check: str, column: object) -> str:
         return f"is not {_ALLOWED_FROM.get(str(column), 'one of the allowed values')}"
     if check == "field_uniqueness":
         return "appears more than once"
+    if check.startswith("greater_than_or_equal_to("):
+        return f"is below {check.removeprefix('greater_than_or_equal_to(').rstrip(')')}"
     if check.startswith("greater_than("):
         return f"is not above {check.removeprefix('greater_than(').rstrip(')')}"
     if check.startswith("in_range"):
         low, high = check.removeprefix("in_range(").rstrip(")").split(", ")
         return f"is outside {low} to {high}"
+    if check.startswith("str_matches"):
+        return "is not in the expected form (YYYY-MM for a month)"
     if check.startswith("coerce_dtype"):
         return "is not a whole number" if "int" in check else f"cannot be read ({check})"
     if check.startswith("dtype"):

@@ -1,0 +1,129 @@
+"""The plan on a page: each priority's objectives, their measures and a status, first in the book.
+
+Committee members read this page first: for every objective, its measures (police-recorded and
+supplementary indicators), the latest value, the change on the previous period, the direction the
+plan wants, and a status decided by one stated rule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from csa_stats import paths
+from csa_stats.chapter import Chapter
+from csa_stats.indicators import latest_changes, load_indicators, read_indicator_table
+from csa_stats.plan import load_plan, plan_rows
+from csa_stats.tables import fmt_count, fmt_signed_pct
+
+#: Statuses in the order they are counted on the page.
+STATUSES = (
+    "improving",
+    "no clear change",
+    "worsening",
+    "not tested",
+    "stale",
+    "not available",
+    "no measure",
+    "no data",
+)
+
+
+def _indicators(ch: Chapter) -> dict:
+    given = ch.params.indicators_path
+    path = Path(given) if given else paths.demo_dir() / "indicators.csv"
+    table = read_indicator_table(path)
+    return latest_changes(table, ch.area.name, ch.params.period_end)
+
+
+def all_rows(ch: Chapter) -> dict[str, pd.DataFrame]:
+    """Every priority's rows."""
+    indicators = _indicators(ch)
+    return {
+        key: plan_rows(ch.incidents, ch.params, ch.area, indicators, key) for key in load_plan()
+    }
+
+
+def rules(ch: Chapter) -> str:
+    """The status and stale rules, stated once at the top."""
+    limits = sorted({i.stale_after_months for i in load_indicators().values()})
+    return (
+        "**How the status is decided.** For police-recorded measures, the period "
+        f"({ch.params.period.label}) is compared with {ch.params.comparison.label}; for other "
+        "indicators, the latest value with the one before it. A change that the exact test of "
+        "change (or, for survey shares, a two-proportion test) finds more than chance, at the 5% "
+        "level, is **improving** if it is in the direction the plan wants and **worsening** if not; "
+        "anything else is **no clear change**. A change that cannot be tested (a published share "
+        "with no counts) is **not tested**. An indicator whose latest value is older than its limit "
+        f"(between {limits[0]} and {limits[-1]} months, at the end of the period) is marked **stale**, "
+        "not shown as current.\n"
+    )
+
+
+def summary(rows: dict[str, pd.DataFrame]) -> str:
+    """How many measures have each status."""
+    every = pd.concat(rows.values())
+    counts = every["status"].value_counts()
+    parts = [f"{counts[s]} {s}" for s in STATUSES if s in counts]
+    objectives = every["objective"].nunique()
+    return (
+        f"The plan's three priorities have {objectives} objectives, followed through "
+        f"{int((every['status'] != 'no measure').sum())} measures: " + ", ".join(parts) + ".\n"
+    )
+
+
+def _latest(row: pd.Series) -> str:
+    value = float(row["latest"])
+    whole = value == round(value) and "%" not in str(row["unit"])
+    shown = fmt_count(value) if whole else f"{value:,.1f}"
+    unit = str(row["unit"])
+    return f"{shown}{'' if unit.startswith('%') else ' '}{unit} in {row['period']}"
+
+
+def _line(row: pd.Series) -> str:
+    """One measure in words: value, change, direction wanted, status, and any note."""
+    name = f"**{row['measure']}**"
+    if row["status"] in ("not available", "no data"):
+        return f"- {name}: {row['note']}."
+    wanted = {"down": "fewer", "up": "more"}[str(row["wanted"])]
+    change = (
+        f", {fmt_signed_pct(row['change_pct'])} on the period before"
+        if not pd.isna(row.get("change_pct"))
+        else ""
+    )
+    note = f" ({row['note']})" if row.get("note") else ""
+    return f"- {name}: {_latest(row)}{change}; wanted: {wanted}. Status: **{row['status']}**{note}."
+
+
+def priority_section(ch: Chapter, key: str, rows: pd.DataFrame) -> str:
+    """A priority's objectives, each with its measures in words, and the rows as a CSV download."""
+    name = f"plan-{key.replace('_', '-')}"
+    downloads = ch.out_dir / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    rows.drop(columns=[], errors="ignore").to_csv(downloads / f"{name}.csv", index=False)
+    parts = []
+    for objective, group in rows.groupby("objective", sort=False):
+        parts.append(f"**{objective}**\n")
+        for _, row in group.iterrows():
+            if row["status"] == "no measure":
+                parts.append(f"- No measure in the data: {row['note']}.")
+            else:
+                parts.append(_line(row))
+        parts.append("")
+    parts.append(f"[Download these measures (CSV)](downloads/{name}.csv)\n")
+    return "\n".join(parts)
+
+
+def indicators_note(ch: Chapter) -> str:
+    """Where the indicators come from, plainly labelled when they are demonstration values."""
+    if ch.params.indicators_path:
+        return f"Supplementary indicators: `{Path(ch.params.indicators_path).name}`.\n"
+    return (
+        ":::{admonition} Demonstration indicators\n:class: warning\n\n"
+        "The supplementary indicators on this page (youth justice, reoffending, hospital admissions, "
+        "the residents' survey, fly-tipping, referrals, modern slavery cases) are **demonstration "
+        "values**, except those whose source names a published figure (first-time entrants "
+        "2019/20 to 2021/22; the 2024 crime survey's shares). Replace them with "
+        "`--indicators FILE`.\n:::\n"
+    )

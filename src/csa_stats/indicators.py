@@ -1,0 +1,283 @@
+"""Supplementary indicators: the plan's measures that are not police-recorded crime.
+
+An input table (CSV or parquet) holds one row per indicator, geography and period; its schema is
+declared and validated like the incident table's, with one-line errors naming the row. What each
+indicator is (its kind, the direction wanted, how old it may be) is configuration:
+``data/reference/indicators.yml``.
+
+For each indicator the latest value is compared with the previous period of the same type, and the
+status is decided by the same rule as for police measures (:func:`status_of_change`): a change that
+is more than chance in the direction wanted is *improving*, in the other direction *worsening*,
+otherwise *no clear change*; a change that cannot be tested (no counts) is *not tested*. The lag is
+measured at the end of the edition's period, so an edition always says the same; an indicator
+whose latest value is older than its limit is marked *stale*.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+from statsmodels.stats.proportion import proportions_ztest
+
+from csa_stats import paths
+from csa_stats.measures import ALPHA, compare_counts
+from csa_stats.schema import plain_check
+
+Status = Literal["improving", "no clear change", "worsening", "not tested"]
+PERIOD_TYPES = ("month", "quarter", "financial_year", "calendar_year", "rolling_12_months")
+COLUMNS = (
+    "indicator",
+    "geography",
+    "period_type",
+    "period_end",
+    "value",
+    "unit",
+    "numerator",
+    "denominator",
+    "source",
+    "published",
+)
+
+
+class IndicatorError(ValueError):
+    """The indicator table or its configuration is wrong; the message names the row or key."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What an indicator is (from ``indicators.yml``)."""
+
+    key: str
+    label: str
+    unit: str
+    kind: Literal["count", "rate", "proportion"]
+    wanted: Literal["up", "down"]
+    stale_after_months: int
+    per: float = 1.0
+
+
+@lru_cache(maxsize=4)
+def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
+    """Read ``data/reference/indicators.yml``."""
+    path = path or paths.reference_dir() / "indicators.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["indicators"]
+    out = {}
+    for key, entry in raw.items():
+        if entry.get("kind") not in ("count", "rate", "proportion"):
+            raise IndicatorError(f"{path}: indicator {key}: kind must be count, rate or proportion")
+        if entry.get("wanted") not in ("up", "down"):
+            raise IndicatorError(f"{path}: indicator {key}: wanted must be up or down")
+        out[key] = Indicator(
+            key=key,
+            label=str(entry["label"]),
+            unit=str(entry["unit"]),
+            kind=entry["kind"],
+            wanted=entry["wanted"],
+            stale_after_months=int(entry["stale_after_months"]),
+            per=float(entry.get("per", 1.0)),
+        )
+    return out
+
+
+def _schema(known: list[str]) -> pa.DataFrameSchema:
+    month = r"^\d{4}-(0[1-9]|1[0-2])$"
+    return pa.DataFrameSchema(
+        {
+            "indicator": pa.Column(str, pa.Check.isin(known)),
+            "geography": pa.Column(str),
+            "period_type": pa.Column(str, pa.Check.isin(list(PERIOD_TYPES))),
+            "period_end": pa.Column(str, pa.Check.str_matches(month)),
+            "value": pa.Column(float, pa.Check.ge(0), coerce=True),
+            "unit": pa.Column(str),
+            "numerator": pa.Column(float, pa.Check.ge(0), nullable=True, coerce=True),
+            "denominator": pa.Column(float, pa.Check.gt(0), nullable=True, coerce=True),
+            "source": pa.Column(str),
+            "published": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$")),
+        },
+        unique=["indicator", "geography", "period_type", "period_end"],
+        strict=True,
+        report_duplicates="exclude_first",
+    )
+
+
+def read_indicator_table(path: Path | None = None) -> pd.DataFrame:
+    """Read and validate an indicator table (CSV or parquet).
+
+    Raises
+    ------
+    IndicatorError
+        One line naming the file, the column and the row (as a spreadsheet numbers it).
+    """
+    path = path or paths.demo_dir() / "indicators.csv"
+    try:
+        if path.suffix == ".parquet":
+            table = pd.read_parquet(path)
+        else:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise IndicatorError(f"{path}: the file is empty") from None
+    except (OSError, ValueError, pd.errors.ParserError) as error:
+        raise IndicatorError(f"{path}: cannot read the file: {error}".splitlines()[0]) from None
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise IndicatorError(f"{path}: missing column(s): {', '.join(missing)}")
+    try:
+        table = _schema(sorted(load_indicators())).validate(table, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        first = error.failure_cases.iloc[0]
+        row = pd.to_numeric(pd.Series([first.get("index")]), errors="coerce").iloc[0]
+        where = f", row {int(row) + 2}" if not pd.isna(row) else ""
+        column = first["column"] if isinstance(first["column"], str) else "table"
+        check = str(first["check"])
+        value = first["failure_case"]
+        value = value.item() if hasattr(value, "item") else value
+        problem = (
+            "repeats a row (indicator, geography, period)"
+            if "unique" in check or "duplicate" in check
+            else plain_check(check, column)
+        )
+        raise IndicatorError(
+            f"{path}: column '{column}'{where}: value {value!r} {problem}"
+        ) from None
+    bad_dates = pd.to_datetime(table["published"], errors="coerce", format="%Y-%m-%d").isna()
+    if bad_dates.any():
+        row = int(bad_dates.to_numpy().argmax())
+        raise IndicatorError(
+            f"{path}: column 'published', row {row + 2}: value "
+            f"{table['published'].iloc[row]!r} is not a date"
+        )
+    return table
+
+
+@dataclass(frozen=True)
+class IndicatorChange:
+    """An indicator's latest value against its previous period, and what that means."""
+
+    indicator: Indicator
+    latest_period: str
+    period_type: str
+    latest: float
+    previous_period: str | None
+    previous: float | None
+    p_value: float | None
+    lag_months: int
+    source: str
+
+    @property
+    def change_pct(self) -> float:
+        """Per cent change on the previous period."""
+        if self.previous in (None, 0):
+            return math.nan
+        return 100.0 * (self.latest - self.previous) / self.previous
+
+    @property
+    def stale(self) -> bool:
+        """Older than the indicator's limit at the end of the edition's period."""
+        return self.lag_months > self.indicator.stale_after_months
+
+    @property
+    def status(self) -> Status:
+        """Improving, no clear change, worsening, or not tested."""
+        if self.previous is None or self.p_value is None:
+            return "not tested"
+        return status_of_change(self.latest - self.previous, self.p_value, self.indicator.wanted)
+
+
+def status_of_change(difference: float, p_value: float, wanted: str) -> Status:
+    """The status rule: more than chance (p < 0.05) in the direction wanted is improving, in the
+    other direction worsening; anything else is no clear change.
+
+    Examples
+    --------
+    >>> status_of_change(-120, 0.001, "down"), status_of_change(-120, 0.001, "up")
+    ('improving', 'worsening')
+    >>> status_of_change(5, 0.4, "down")
+    'no clear change'
+    """
+    if p_value >= ALPHA or difference == 0:
+        return "no clear change"
+    better = difference < 0 if wanted == "down" else difference > 0
+    return "improving" if better else "worsening"
+
+
+def _p_value(kind: str, latest: pd.Series, previous: pd.Series) -> float | None:
+    """The test of change for the indicator's kind; ``None`` when the data cannot support one."""
+    if kind == "count":
+        a, b = latest["value"], previous["value"]
+        if a != round(a) or b != round(b):
+            return None
+        return compare_counts(int(a), int(b)).p_value
+    counts = [
+        latest["numerator"],
+        latest["denominator"],
+        previous["numerator"],
+        previous["denominator"],
+    ]
+    if any(pd.isna(v) for v in counts):
+        return None
+    n1, d1, n0, d0 = (float(v) for v in counts)
+    if kind == "rate":
+        return compare_counts(int(n1), int(n0), d1 / d0).p_value
+    _, p = proportions_ztest([n1, n0], [d1, d0])
+    return float(p)
+
+
+def months_between(earlier: str, later: str) -> int:
+    """Whole months from one ``YYYY-MM`` to another.
+
+    >>> months_between("2024-03", "2025-03")
+    12
+    """
+    return (pd.Period(later, "M") - pd.Period(earlier, "M")).n
+
+
+def latest_changes(
+    table: pd.DataFrame, geography: str, edition_end: str
+) -> dict[str, IndicatorChange]:
+    """Each indicator's latest value up to the edition's end, against its previous period."""
+    out = {}
+    known = load_indicators()
+    rows = table[(table["geography"] == geography) & (table["period_end"] <= edition_end)]
+    for key, group in rows.groupby("indicator", sort=True):
+        group = group.sort_values("period_end")
+        latest = group.iloc[-1]
+        same_type = group[group["period_type"] == latest["period_type"]]
+        previous = same_type.iloc[-2] if len(same_type) > 1 else None
+        indicator = known[str(key)]
+        out[str(key)] = IndicatorChange(
+            indicator=indicator,
+            latest_period=str(latest["period_end"]),
+            period_type=str(latest["period_type"]),
+            latest=float(latest["value"]),
+            previous_period=None if previous is None else str(previous["period_end"]),
+            previous=None if previous is None else float(previous["value"]),
+            p_value=None if previous is None else _p_value(indicator.kind, latest, previous),
+            lag_months=months_between(str(latest["period_end"]), edition_end),
+            source=str(latest["source"]),
+        )
+    return out
+
+
+def period_label(period_end: str, period_type: str) -> str:
+    """``"2023/24"``, ``"2024"``, ``"quarter to March 2024"``, ``"March 2024"``...
+
+    >>> period_label("2024-03", "financial_year"), period_label("2024-12", "calendar_year")
+    ('2023/24', '2024')
+    """
+    end = pd.Period(period_end, "M")
+    if period_type == "financial_year":
+        return f"{end.year - 1}/{str(end.year)[-2:]}"
+    if period_type == "calendar_year":
+        return str(end.year)
+    if period_type == "quarter":
+        return f"quarter to {end.strftime('%B %Y')}"
+    if period_type == "rolling_12_months":
+        return f"12 months to {end.strftime('%B %Y')}"
+    return end.strftime("%B %Y")

@@ -1,0 +1,141 @@
+"""The plan on a page: every objective of the three priorities with its measures, each measure's
+latest value, change, the direction wanted and a status (configuration: ``data/reference/plan.yml``).
+
+Police measures compare the edition's period with its comparison period; supplementary indicators
+their latest period with the one before (:mod:`csa_stats.indicators`). Both use the same rule:
+:func:`csa_stats.indicators.status_of_change`.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from csa_stats import paths
+from csa_stats.definitions import load_definitions
+from csa_stats.indicators import (
+    IndicatorChange,
+    load_indicators,
+    period_label,
+    status_of_change,
+)
+from csa_stats.measures import measure_changes
+from csa_stats.params import RunParameters
+from csa_stats.taxonomy import Area
+
+
+class PlanError(ValueError):
+    """The plan configuration is wrong; the message names the objective and the key."""
+
+
+@lru_cache(maxsize=4)
+def load_plan(path: Path | None = None) -> dict[str, Any]:
+    """Read and check ``data/reference/plan.yml``."""
+    path = path or paths.reference_dir() / "plan.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["priorities"]
+    measures, indicators = load_definitions().measures, load_indicators()
+    for key, priority in raw.items():
+        for objective in priority["objectives"]:
+            name = objective["objective"]
+            if not objective.get("measures") and not objective.get("no_measure"):
+                raise PlanError(f"{path}: {key}: {name!r} needs measures or a no_measure reason")
+            for entry in objective.get("measures", []):
+                if "police" in entry and entry["police"] not in measures:
+                    raise PlanError(f"{path}: {name!r}: unknown police measure {entry['police']!r}")
+                if "police" in entry and entry.get("wanted") not in ("up", "down"):
+                    raise PlanError(
+                        f"{path}: {name!r}: {entry['police']}: wanted must be up or down"
+                    )
+                if "indicator" in entry and entry["indicator"] not in indicators:
+                    raise PlanError(f"{path}: {name!r}: unknown indicator {entry['indicator']!r}")
+    return dict(raw)
+
+
+def plan_rows(
+    incidents: pd.DataFrame,
+    params: RunParameters,
+    area: Area,
+    indicators: dict[str, IndicatorChange],
+    priority: str,
+) -> pd.DataFrame:
+    """One row per measure of the priority's objectives (and one per objective with none)."""
+    plan = load_plan()[priority]
+    keys = [e["police"] for o in plan["objectives"] for e in o.get("measures", []) if "police" in e]
+    police = measure_changes(incidents, params, keys, area) if keys else pd.DataFrame()
+    rows = []
+    for objective in plan["objectives"]:
+        name = objective["objective"]
+        if objective.get("no_measure"):
+            rows.append(
+                {"objective": name, "status": "no measure", "note": objective["no_measure"]}
+            )
+        for entry in objective.get("measures", []):
+            if "police" in entry:
+                rows.append(_police_row(name, entry, police.loc[entry["police"]], params))
+            else:
+                rows.append(_indicator_row(name, entry["indicator"], indicators))
+    return pd.DataFrame(rows)
+
+
+def _police_row(
+    objective: str, entry: dict[str, Any], row: pd.Series, params: RunParameters
+) -> dict[str, object]:
+    base: dict[str, object] = {
+        "objective": objective,
+        "measure": row["label"],
+        "source": "police-recorded",
+        "wanted": entry["wanted"],
+    }
+    if not row["available"]:
+        return {**base, "status": "not available", "note": row["note"]}
+    difference = int(row["current"]) - int(row["previous"])
+    return {
+        **base,
+        "period": params.period.label,
+        "latest": float(row["current"]),
+        "unit": row["unit"],
+        "previous": float(row["previous"]),
+        "change_pct": float(row["change_pct"]),
+        "status": status_of_change(difference, float(row["p_value"]), str(entry["wanted"])),
+        "note": f"against {params.comparison.label}",
+    }
+
+
+def _indicator_row(
+    objective: str, key: str, indicators: dict[str, IndicatorChange]
+) -> dict[str, object]:
+    meta = load_indicators()[key]
+    base: dict[str, object] = {
+        "objective": objective,
+        "measure": meta.label,
+        "wanted": meta.wanted,
+    }
+    change = indicators.get(key)
+    if change is None:
+        return {
+            **base,
+            "source": "",
+            "status": "no data",
+            "note": "no value in the indicator table",
+        }
+    notes = [f"{change.lag_months} months old at the period's end"]
+    if change.stale:
+        notes.append(f"STALE: older than {meta.stale_after_months} months")
+    if change.status == "not tested":
+        notes.append("change not tested (no counts given)")
+    return {
+        **base,
+        "source": change.source,
+        "period": period_label(change.latest_period, change.period_type),
+        "latest": change.latest,
+        "unit": meta.unit,
+        "previous": change.previous if change.previous is not None else math.nan,
+        "change_pct": change.change_pct,
+        "status": "stale" if change.stale else change.status,
+        "note": "; ".join(notes),
+    }
