@@ -51,6 +51,7 @@ def police_uk_site(police_uk, tmp_path_factory) -> Path:
             "data_path": str(files),
             "lookups_path": str(lookups),
             "period_end": "2025-03",
+            "peers_path": str(files),  # the force's files hold its other authorities too
         }
     )
     result = build(
@@ -89,3 +90,28 @@ def test_what_police_uk_cannot_provide_is_said_never_shown_as_zero(police_uk_sit
     # a measure police.uk can give (shoplifting, by its own crime type) is counted
     places = (police_uk_site / "book/chapters/priority_public_places.html").read_text()
     assert not re.search(r"Shoplifting: not available", places)
+
+
+def test_the_plan_compares_the_area_with_the_forces_other_authorities(
+    police_uk, police_uk_site
+) -> None:
+    files, _ = police_uk
+    page = (police_uk_site / "book/chapters/plan_on_a_page.html").read_text()
+    assert "An illustrative comparison" in page
+    assert len(re.findall(r'<img [^>]*alt="Funnel plot of', page)) == 3
+    link = re.search(r'href="([^"]*peers-asb\.csv)"', page)
+    assert link, "no CSV of the ASB funnel plot"
+    csv = (police_uk_site / "book/chapters" / link.group(1)).resolve()
+    table = pd.read_csv(csv).set_index("local_authority")
+    # ASB counted directly from the files: the made-up Coventry LSOAs (E019...) and Birmingham's
+    frames = pd.concat(pd.read_csv(f) for f in sorted(files.rglob("*.csv")))
+    asb = frames[
+        frames["Month"].between("2024-04", "2025-03")
+        & (frames["Crime type"] == "Anti-social behaviour")
+    ]
+    coventry = int(asb["LSOA code"].fillna("").str.startswith("E019").sum())
+    birmingham = int(asb["LSOA code"].fillna("").str.startswith("E017").sum())
+    assert table.loc["Coventry", "count"] == coventry
+    assert table.loc["Birmingham", "count"] == birmingham
+    # rates per 1,000 of the Census 2021 populations in data/reference
+    assert table.loc["Coventry", "rate"] == pytest.approx(1000 * coventry / 345_300, abs=1e-3)

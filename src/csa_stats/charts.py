@@ -249,3 +249,55 @@ def projection_chart(
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3)
         fig.tight_layout()
     return fig
+
+
+def funnel_chart(
+    table: pd.DataFrame, curve: pd.DataFrame, highlight: str, title: str, ylabel: str
+) -> Figure:
+    """A funnel plot: each authority's rate against its population, the pooled rate, and the 95%
+    and 99.8% control limits; ``highlight`` names the authority drawn in the highlight colour."""
+    with plt.style.context(STYLE):
+        fig, ax = plt.subplots(figsize=(8, 4.8))
+        pooled = float(table["pooled_rate"].iloc[0])
+        ax.axhline(pooled, color=MUTED, lw=1.2, label=f"Force-wide rate ({pooled:,.1f})")
+        for level, style in (("0.95", "--"), ("0.998", ":")):
+            share = f"{100 * float(level):g}%"
+            ax.plot(
+                curve["population"],
+                curve[f"high_{level}"],
+                color=SECONDARY,
+                ls=style,
+                lw=1.4,
+                label=f"{share} control limits",
+            )
+            ax.plot(curve["population"], curve[f"low_{level}"], color=SECONDARY, ls=style, lw=1.4)
+        for name, row in table.iterrows():
+            colour = HIGHLIGHT if name == highlight else PRIMARY
+            ax.scatter(
+                row["population"],
+                row["rate"],
+                color=colour,
+                s=46,
+                zorder=3,
+                edgecolor="#000000" if name == highlight else "none",
+            )
+            ax.annotate(
+                str(name),
+                (row["population"], row["rate"]),
+                textcoords="offset points",
+                xytext=(5, 4),
+                fontsize=8,
+            )
+        ax.set_title(_wrap(title, 64))
+        ax.set_xlabel("Resident population")
+        ax.set_ylabel(ylabel)
+        ax.xaxis.set_major_formatter(_thousands)
+        # Zoomed to the points and the limits: the funnel's shape is the point of the chart.
+        values = [table["rate"], curve["low_0.998"], curve["high_0.998"]]
+        low = min(float(v.min()) for v in values)
+        high = max(float(v.max()) for v in values)
+        margin = 0.08 * (high - low)
+        ax.set_ylim(max(0.0, low - margin), high + margin)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3)
+        fig.tight_layout()
+    return fig

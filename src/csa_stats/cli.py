@@ -85,6 +85,16 @@ def _run_options(func: Any) -> Any:
             help="Supplementary indicators table (default: demonstration values).",
         ),
         click.option(
+            "--peers",
+            "peers_path",
+            help="police.uk force files (folder or zip) for the peer comparison.",
+        ),
+        click.option(
+            "--peer-population",
+            "peer_population_path",
+            help="Local authorities' populations (default: West Midlands, Census 2021).",
+        ),
+        click.option(
             "--population", "population_path", help="Ward populations CSV (default: demo values)."
         ),
     ]

@@ -82,6 +82,12 @@ class RunParameters(BaseModel):
     indicators_path: str = Field(
         "", description="supplementary indicators table; empty means the demonstration values"
     )
+    peers_path: str = Field(
+        "", description="police.uk force files for the peer comparison (folder or zip); optional"
+    )
+    peer_population_path: str = Field(
+        "", description="local authorities' populations for the peer comparison"
+    )
     population_path: str = Field(
         "", description="ward populations CSV; empty means the demo values"
     )
@@ -93,7 +99,14 @@ class RunParameters(BaseModel):
             raise ValueError(f"{value!r} is not a month in the form YYYY-MM (for example 2024-03)")
         return value
 
-    @field_validator("data_path", "population_path", "lookups_path", "indicators_path")
+    @field_validator(
+        "data_path",
+        "population_path",
+        "lookups_path",
+        "indicators_path",
+        "peers_path",
+        "peer_population_path",
+    )
     @classmethod
     def _file_exists(cls, value: str) -> str:
         if value and not Path(value).exists():
@@ -109,6 +122,10 @@ class RunParameters(BaseModel):
             )
         if self.source in ("extract", "police-uk") and not self.data_path:
             raise ValueError(f"data_path: the {self.source} source needs a data path")
+        if self.peers_path and not self.lookups_path:
+            raise ValueError(
+                "lookups_path: the peer comparison needs the folder of ONS LSOA lookups"
+            )
         if self.source == "police-uk" and not self.lookups_path:
             raise ValueError(
                 "lookups_path: the police-uk source needs the folder of ONS LSOA-to-ward lookups"

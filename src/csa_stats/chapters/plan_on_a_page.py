@@ -127,3 +127,73 @@ def indicators_note(ch: Chapter) -> str:
         "2019/20 to 2021/22; the 2024 crime survey's shares). Replace them with "
         "`--indicators FILE`.\n:::\n"
     )
+
+
+def peers_section(ch: Chapter) -> str:
+    """The area's headline rates beside the force's other local authorities, as funnel plots
+    (only when police.uk force files are given with ``--peers``)."""
+    from csa_stats import charts, peers
+
+    if not ch.params.peers_path:
+        return (
+            "No comparison in this edition: it needs police.uk force files, which hold every local "
+            "authority of the force (`--peers FOLDER --lookups ONS_LOOKUPS`).\n"
+        )
+    population_path = (
+        Path(ch.params.peer_population_path)
+        if ch.params.peer_population_path
+        else paths.reference_dir() / "la_population_west_midlands.csv"
+    )
+    populations = peers.read_lad_population(population_path)
+    counts, unplaced = peers.lad_counts(
+        Path(ch.params.peers_path), Path(ch.params.lookups_path), ch.params.period
+    )
+    counts = counts[counts.index.isin(populations.index)]
+    names = populations["lad_name"]
+    p = ch.params.period
+    blocks = [
+        ":::{admonition} An illustrative comparison\n:class: note\n\n"
+        f"{ch.area.name} beside the other local authorities of its police force, {p.label}, from "
+        "police.uk records. This is not the Home Office's most similar group comparison: these "
+        "authorities differ in ways the plot does not adjust for (size of city centre, students, "
+        f"visitors). Populations: {populations['source'].iloc[0]}. Records whose LSOA the lookups "
+        f"do not place: {fmt_count(unplaced)} (left out).\n:::\n"
+    ]
+    for key, (label, _) in peers.PEER_MEASURES.items():
+        table, curve = peers.funnel(
+            counts[key].rename(index=names), populations["population"].rename(index=names)
+        )
+        area_row = table.loc[ch.area.name] if ch.area.name in table.index else None
+        if area_row is None:
+            continue
+        where = {
+            "above": "above the force-wide rate by more than chance",
+            "below": "below the force-wide rate by more than chance",
+            "within": "within the range chance allows around the force-wide rate",
+        }[str(area_row["outside"])]
+        title = {
+            "above": f"{label}: {ch.area.name}'s rate is above the force-wide rate, beyond chance",
+            "below": f"{label}: {ch.area.name}'s rate is below the force-wide rate, beyond chance",
+            "within": f"{label}: {ch.area.name}'s rate is within the range chance allows",
+        }[str(area_row["outside"])]
+        fig = charts.funnel_chart(table, curve, ch.area.name, title, "Per 1,000 residents")
+        alt = (
+            f"Funnel plot of {label.lower()} per 1,000 residents against population for "
+            f"{len(table)} local authorities, {p.label}: "
+            + "; ".join(f"{n} {r['rate']:,.1f}" for n, r in table.iterrows())
+            + f". The force-wide rate is {area_row['pooled_rate']:,.1f}; {ch.area.name} is {where}."
+        )
+        data = table.round(3)
+        data.index.name = "local_authority"
+        blocks.append(
+            charts.publish_figure(
+                fig,
+                f"peers-{key.replace('_', '-')}",
+                data,
+                alt,
+                f"{label} per 1,000 residents by local authority, {p.label}, with 95% and 99.8% "
+                "control limits around the force-wide rate.",
+                ch.out_dir,
+            )
+        )
+    return "\n".join(blocks)
