@@ -27,11 +27,17 @@ def police_uk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("police-uk")
     area = load_area("coventry")
     ours = {f"E019{i:05d}": ward for i, ward in enumerate(sorted(area.wards) * 2)}
-    neighbours = [f"E017{i:05d}" for i in range(40)]
+    # two neighbouring authorities: Birmingham (E01700...) and Solihull (E01710...)
+    neighbours = [f"E01700{i:03d}" for i in range(20)] + [f"E01710{i:03d}" for i in range(20)]
     lookups = root / "lookups"
     lookups.mkdir()
     rows = [f"{code},x,{ward},x,{COVENTRY},Coventry" for code, ward in ours.items()]
-    rows += [f"{code},x,E05011118,x,E08000025,Birmingham" for code in neighbours]
+    rows += [
+        f"{code},x,E05011118,x,E08000025,Birmingham"
+        if code.startswith("E01700")
+        else f"{code},x,E05001000,x,E08000029,Solihull"
+        for code in neighbours
+    ]
     (lookups / "lsoa21_ward_lad.csv").write_text(
         "LSOA21CD,LSOA21NM,WD22CD,WD22NM,LAD22CD,LAD22NM\n" + "\n".join(rows) + "\n"
     )
@@ -110,8 +116,10 @@ def test_the_plan_compares_the_area_with_the_forces_other_authorities(
         & (frames["Crime type"] == "Anti-social behaviour")
     ]
     coventry = int(asb["LSOA code"].fillna("").str.startswith("E019").sum())
-    birmingham = int(asb["LSOA code"].fillna("").str.startswith("E017").sum())
+    codes = asb["LSOA code"].fillna("")
     assert table.loc["Coventry", "count"] == coventry
-    assert table.loc["Birmingham", "count"] == birmingham
+    assert table.loc["Birmingham", "count"] == int(codes.str.startswith("E01700").sum())
+    assert table.loc["Solihull", "count"] == int(codes.str.startswith("E01710").sum())
+    assert len(table) == 3  # the three authorities in the force's files
     # rates per 1,000 of the Census 2021 populations in data/reference
     assert table.loc["Coventry", "rate"] == pytest.approx(1000 * coventry / 345_300, abs=1e-3)
