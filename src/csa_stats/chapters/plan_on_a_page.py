@@ -93,7 +93,11 @@ def _line(row: pd.Series) -> str:
         else ""
     )
     note = f" ({row['note']})" if row.get("note") else ""
-    return f"- {name}: {_latest(row)}{change}; wanted: {wanted}. Status: **{row['status']}**{note}."
+    source = f" Source: {row['source']}." if row.get("source") else ""
+    return (
+        f"- {name}: {_latest(row)}{change}; wanted: {wanted}. "
+        f"Status: **{row['status']}**{note}.{source}"
+    )
 
 
 def priority_section(ch: Chapter, key: str, rows: pd.DataFrame) -> str:
@@ -157,7 +161,9 @@ def peers_section(ch: Chapter) -> str:
         "police.uk records. This is not the Home Office's most similar group comparison: these "
         "authorities differ in ways the plot does not adjust for (size of city centre, students, "
         f"visitors). Populations: {populations['source'].iloc[0]}. Records whose LSOA the lookups "
-        f"do not place: {fmt_count(unplaced)} (left out).\n:::\n"
+        f"do not place: {fmt_count(unplaced)} (left out). Priority one's headline is followed "
+        "through its police.uk proxy and priority two's is ASB; priority three's, hate crime, is "
+        "not recorded in police.uk files, so recorded crime as a whole is shown instead.\n:::\n"
     ]
     for key, (label, _) in peers.PEER_MEASURES.items():
         table, curve = peers.funnel(
