@@ -28,7 +28,7 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from csa_stats import paths
 from csa_stats.measures import ALPHA, compare_counts
-from csa_stats.schema import plain_check
+from csa_stats.schema import describe_failures
 
 Status = Literal["improving", "no clear change", "worsening", "not tested"]
 PERIOD_TYPES = ("month", "quarter", "financial_year", "calendar_year", "rolling_12_months")
@@ -131,21 +131,7 @@ def read_indicator_table(path: Path | None = None) -> pd.DataFrame:
     try:
         table = _schema(sorted(load_indicators())).validate(table, lazy=True)
     except pa.errors.SchemaErrors as error:
-        first = error.failure_cases.iloc[0]
-        row = pd.to_numeric(pd.Series([first.get("index")]), errors="coerce").iloc[0]
-        where = f", row {int(row) + 2}" if not pd.isna(row) else ""
-        column = first["column"] if isinstance(first["column"], str) else "table"
-        check = str(first["check"])
-        value = first["failure_case"]
-        value = value.item() if hasattr(value, "item") else value
-        problem = (
-            "repeats a row (indicator, geography, period)"
-            if "unique" in check or "duplicate" in check
-            else plain_check(check, column)
-        )
-        raise IndicatorError(
-            f"{path}: column '{column}'{where}: value {value!r} {problem}"
-        ) from None
+        raise IndicatorError(describe_failures(error, str(path))) from None
     bad_dates = pd.to_datetime(table["published"], errors="coerce", format="%Y-%m-%d").isna()
     if bad_dates.any():
         row = int(bad_dates.to_numpy().argmax())

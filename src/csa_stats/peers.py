@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from scipy import stats
 
 from csa_stats.params import Window
-from csa_stats.schema import plain_check
+from csa_stats.schema import describe_failures
 from csa_stats.sources.policeuk import PoliceUkError, find_files, read_columns
 
 #: Measures compared, by police.uk crime types (None: every crime type but ASB).
@@ -59,15 +59,7 @@ def read_lad_population(path: Path) -> pd.DataFrame:
     try:
         return schema.validate(table, lazy=True).set_index("lad_code")
     except pa.errors.SchemaErrors as error:
-        first = error.failure_cases.iloc[0]
-        row = pd.to_numeric(pd.Series([first.get("index")]), errors="coerce").iloc[0]
-        where = f", row {int(row) + 2}" if not pd.isna(row) else ""
-        value = first["failure_case"]
-        value = value.item() if hasattr(value, "item") else value
-        raise PeerError(
-            f"{path}: column '{first['column']}'{where}: value {value!r} "
-            f"{plain_check(str(first['check']), first['column'])}"
-        ) from None
+        raise PeerError(describe_failures(error, str(path))) from None
 
 
 def lsoa_to_lad(lookups: Path) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from csa_stats import paths
-from csa_stats.schema import plain_check
+from csa_stats.schema import describe_failures
 from csa_stats.taxonomy import Area
 
 
@@ -42,15 +42,7 @@ def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
     try:
         table = schema.validate(table, lazy=True)
     except pa.errors.SchemaErrors as error:
-        first = error.failure_cases.iloc[0]
-        row = first.get("index")
-        where = f", row {int(row) + 2}" if row is not None and not pd.isna(row) else ""
-        problem = plain_check(str(first["check"]), first["column"])
-        value = first["failure_case"]
-        value = value.item() if hasattr(value, "item") else value
-        raise PopulationError(
-            f"{path}: column '{first['column']}'{where}: value {value!r} {problem}"
-        ) from None
+        raise PopulationError(describe_failures(error, str(path))) from None
     missing = sorted(set(area.ward_codes) - set(table["ward_code"]))
     if missing:
         raise PopulationError(f"{path}: no population for ward(s) {', '.join(missing)}")

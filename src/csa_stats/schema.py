@@ -136,6 +136,8 @@ def plain_check(check: str, column: object) -> str:
         return f"is not {_ALLOWED_FROM.get(str(column), 'one of the allowed values')}"
     if check == "field_uniqueness":
         return "appears more than once"
+    if check in ("multiple_fields_uniqueness", "unique"):
+        return "repeats a row that must be unique"
     if check.startswith("greater_than_or_equal_to("):
         return f"is below {check.removeprefix('greater_than_or_equal_to(').rstrip(')')}"
     if check.startswith("greater_than("):
@@ -154,20 +156,22 @@ def plain_check(check: str, column: object) -> str:
     return f"fails {check}"
 
 
-def _describe_failures(error: pa.errors.SchemaErrors, origin: str) -> str:
+def describe_failures(error: pa.errors.SchemaErrors, origin: str) -> str:
     """One line naming the first failing column and row, and how many more failures there are.
 
-    Rows are numbered as a spreadsheet shows the file: the header is row 1, the first record row 2.
+    Every input validated with pandera (incidents, populations, indicators) reports its first
+    problem this way. Rows are numbered as a spreadsheet shows the file: the header is row 1, the
+    first record row 2.
     """
     cases = error.failure_cases
     first = cases.iloc[0]
     column = first.get("column")
-    index = first.get("index")
+    index = pd.to_numeric(pd.Series([first.get("index")]), errors="coerce").iloc[0]
     check = str(first.get("check"))
     value = first.get("failure_case")
     value = value.item() if hasattr(value, "item") else value  # numpy scalar -> plain number
     where = f"column '{column}'" if isinstance(column, str) else "table"
-    if index is not None and not pd.isna(index):
+    if not pd.isna(index):
         where += f", row {int(index) + 2}"
     more = len(cases) - 1
     tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
@@ -202,7 +206,7 @@ def validate_incidents(frame: pd.DataFrame, area: Area, origin: str) -> pd.DataF
     try:
         incident_schema(area).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
-        raise IncidentDataError(_describe_failures(error, origin)) from None
+        raise IncidentDataError(describe_failures(error, origin)) from None
     return frame
 
 
