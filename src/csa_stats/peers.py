@@ -17,12 +17,18 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
-import pyarrow.compute as pc
 from scipy import stats
 
 from csa_stats.params import Window
 from csa_stats.schema import describe_failures
-from csa_stats.sources.policeuk import PoliceUkError, find_files, read_columns
+from csa_stats.sources.policeuk import (
+    PoliceUkError,
+    csv_header,
+    find_files,
+    positions,
+    read_columns,
+    read_lookup,
+)
 
 #: Measures compared, by police.uk crime types (None: every crime type but ASB).
 PEER_MEASURES: dict[str, tuple[str, list[str] | None]] = {
@@ -66,11 +72,8 @@ def lsoa_to_lad(lookups: Path) -> dict[str, str]:
     """LSOA 2021 code -> local authority code, from the ONS lookups (every LSOA they hold)."""
     mapping: dict[str, str] = {}
     for file in sorted(lookups.glob("*.csv")):
-        header = file.open(encoding="utf-8-sig").readline().strip().split(",")
-        if {"LSOA21CD", "LAD22CD"} <= set(header):
-            table = pd.read_csv(
-                file, usecols=["LSOA21CD", "LAD22CD"], dtype=str, encoding="utf-8-sig"
-            )
+        if {"LSOA21CD", "LAD22CD"} <= set(csv_header(file)):
+            table = read_lookup(file, ["LSOA21CD", "LAD22CD"])
             mapping.update(zip(table["LSOA21CD"], table["LAD22CD"], strict=True))
     if not mapping:
         raise PeerError(f"{lookups}: no ONS lookup from LSOA 2021 to local authority (LAD22CD)")
@@ -93,23 +96,8 @@ def lad_counts(path: Path, lookups: Path, window: Window) -> tuple[pd.DataFrame,
     frames, unplaced = [], 0
     for source in sources:
         table = read_columns(source)
-        lsoa = table.column("LSOA code").combine_chunks()
         types = table.column("Crime type").cast(pa_arrow.string()).to_numpy(zero_copy_only=False)
-        values = (
-            lsoa.dictionary
-            if isinstance(lsoa, pa_arrow.DictionaryArray)
-            else pa_arrow.array([], pa_arrow.string())
-        )
-        index = (
-            pc.fill_null(lsoa.indices, -1).to_numpy(zero_copy_only=False)
-            if isinstance(lsoa, pa_arrow.DictionaryArray)
-            else np.full(len(lsoa), -1)
-        )
-        found = np.append(
-            pc.fill_null(pc.index_in(values, value_set=codes), -1).to_numpy(zero_copy_only=False),
-            -1,
-        )
-        position = found[index]
+        _, index, position = positions(table.column("LSOA code"), codes)
         unplaced += int(((position < 0) & (index >= 0)).sum())
         placed = position >= 0
         frames.append(

@@ -268,7 +268,7 @@ class _FileCounts:
     unknown: dict[str, int] = field(default_factory=dict)
 
 
-def _positions(
+def positions(
     column: pa.ChunkedArray, value_set: pa.Array
 ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """For a dictionary-encoded column: its distinct values, each row's index into them (-1 when
@@ -296,8 +296,8 @@ def select_rows(
     """
     table = read_columns(source)
     counts = _FileCounts(rows=table.num_rows)
-    type_values, type_index, type_pos = _positions(table.column("Crime type"), types)
-    _, _, position = _positions(table.column("LSOA code"), lsoas)
+    type_values, type_index, type_pos = positions(table.column("Crime type"), types)
+    _, _, position = positions(table.column("LSOA code"), lsoas)
     type_ok, located = type_pos >= 0, position != -2
     counts.no_location = int((type_ok & ~located).sum())
     counts.outside_area = int((type_ok & located & (position < 0)).sum())
@@ -354,12 +354,12 @@ def _categorical(values: list[str] | np.ndarray, positions: np.ndarray) -> pd.Ca
 # ---- the LSOA lookups -------------------------------------------------------------------------
 
 
-def _csv_header(path: Path) -> list[str]:
+def csv_header(path: Path) -> list[str]:
     with path.open(encoding="utf-8-sig") as handle:
         return handle.readline().strip().split(",")
 
 
-def _read_lookup(file: Path, columns: list[str]) -> pd.DataFrame:
+def read_lookup(file: Path, columns: list[str]) -> pd.DataFrame:
     """Some columns of an ONS lookup CSV, as text (Arrow's reader: the national file is large)."""
     try:
         table = pacsv.read_csv(
@@ -384,12 +384,12 @@ def load_lookups(folder: Path, area: Area) -> pd.DataFrame:
     to_ward: list[pd.DataFrame] = []
     successors: list[pd.DataFrame] = []
     for file in sorted(folder.glob("*.csv")):
-        header = _csv_header(file)
+        header = csv_header(file)
         if {"LSOA21CD", "WD22CD", "LAD22CD"} <= set(header):
-            table = _read_lookup(file, ["LSOA21CD", "WD22CD", "LAD22CD"])
+            table = read_lookup(file, ["LSOA21CD", "WD22CD", "LAD22CD"])
             to_ward.append(table[table["LAD22CD"] == area.lad_code])
         elif {"LSOA11CD", "LSOA21CD"} <= set(header):
-            successors.append(_read_lookup(file, ["LSOA11CD", "LSOA21CD"]))
+            successors.append(read_lookup(file, ["LSOA11CD", "LSOA21CD"]))
     if not to_ward:
         raise PoliceUkError(
             f"{folder}: no ONS LSOA 2021 to ward lookup (a CSV with LSOA21CD, WD22CD, LAD22CD)"
