@@ -7,10 +7,12 @@ import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from csa_stats.schema import validate_incidents
+from csa_stats.sources import policeuk_sample as sample
 from csa_stats.sources.policeuk import POLICE_UK_COLUMNS, PoliceUkError, ingest, load_lookups
 from tests.conftest import SHARED
 
@@ -199,3 +201,28 @@ def test_the_real_ons_lookups_give_every_coventry_lsoa_a_ward(area) -> None:
     # the 2011 LSOA split across two wards goes to one, by the stated rule
     assert table.loc["E01009703", "ward_code"] in {WESTWOOD, WOODLANDS}
     assert table.loc["E01009703", "vintage"] == "2011"
+
+
+def test_a_quoted_value_with_a_comma_and_quotes_is_one_field(archive, lookups, area) -> None:
+    quoted = row("c8", "2024-05", A, "Burglary")
+    quoted["Location"] = 'On or near "The Precinct", Broadgate'  # written quoted, quotes doubled
+    (archive / "2024-05").mkdir()
+    (archive / "2024-05" / "2024-05-west-midlands-street.csv").write_bytes(police_uk_csv([quoted]))
+    result = ingest(archive, area, lookups)
+    assert result.report.rows_read == 11 and result.report.rows_kept == 7
+    record = result.incidents.set_index("incident_id").loc["c8"]
+    assert record["ward_code"] == HENLEY and record["crime_type"] == "Burglary"
+
+
+def test_generated_files_are_written_as_police_uk_writes_them() -> None:
+    geography = sample.Geography([A, B], [OLD], [NEIGHBOUR], area_share=0.5)
+    frame = sample.month_frame("2024-01", 400, geography, np.random.default_rng(3))
+    text = sample.csv_bytes(frame).decode()
+    assert '"' not in text  # police.uk quotes nothing that does not need it
+    lines = text.splitlines()
+    # about the size of real rows: West Midlands' 2.3 million rows take about 480 MB (~210 bytes)
+    assert 180 < len(text) / (len(lines) - 1) < 260
+    frame.loc[0, "Location"] = 'On or near "The Precinct", Broadgate'
+    parsed = list(csv.reader(io.StringIO(sample.csv_bytes(frame).decode())))
+    assert len(parsed) == 401 and {len(r) for r in parsed} == {12}
+    assert parsed[1][6] == 'On or near "The Precinct", Broadgate'
