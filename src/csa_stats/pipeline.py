@@ -25,6 +25,7 @@ import nbformat
 import papermill
 import yaml
 from tqdm import tqdm
+from traitlets.config import Config
 
 from csa_stats import __version__, fingerprint, paths
 from csa_stats.chapter import Chapter, prepare
@@ -156,21 +157,32 @@ def _source_cell_number(source: Path, executed: Path) -> int | None:
         return None
 
 
+def _kernel_over_local_sockets(folder: Path) -> Config:
+    """Kernel settings: talk to the kernel over Unix sockets in a private folder, not over TCP on
+    the loopback (which anyone on the machine can reach, and which ipykernel warns about)."""
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(folder / "kernel")
+    return config
+
+
 def _execute(name: str, params: RunParameters, source: Path, workdir: Path) -> Path:
     """Run one notebook with papermill in ``workdir`` (its figures and downloads go there)."""
     target = workdir / f"{name}.ipynb"
     try:
-        papermill.execute_notebook(
-            str(source),
-            str(target),
-            parameters=params.notebook_parameters(),
-            # The kernel's working folder, set without papermill's process-wide chdir, which
-            # notebooks running in parallel threads would race on.
-            resources={"metadata": {"path": str(workdir)}},
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="csa-kernel-") as sockets:
+            papermill.execute_notebook(
+                str(source),
+                str(target),
+                parameters=params.notebook_parameters(),
+                # The kernel's working folder, set without papermill's process-wide chdir, which
+                # notebooks running in parallel threads would race on.
+                resources={"metadata": {"path": str(workdir)}},
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                config=_kernel_over_local_sockets(Path(sockets)),
+            )
     except papermill.PapermillExecutionError as error:
         cell = _source_cell_number(source, target) or "?"
         raise BuildError(
