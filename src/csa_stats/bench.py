@@ -7,8 +7,8 @@ with its defaults, then ``pd.concat``; reading only). Each measurement runs in a
 its imports, three times; the median time and the process's peak memory are printed, with the time
 Arrow takes to parse the three columns the ingest reads and nothing else (the floor of any ingest
 built on it). Targets: the cold ingest at least 2x faster than the loop, under 1 GB; a second run
-with unchanged inputs under 0.3 s. Then a year of every force (about 500,000 rows a month), read by the same ingest file by file:
-rows a second and peak memory (target under 2 GB).
+with unchanged inputs under 0.3 s. Then a year of every force (about 500,000 rows a month), read by
+the same ingest file by file: rows a second and peak memory (target under 2 GB).
 
 Build: a cold build with the notebooks run in parallel (one per core), the same one at a time, and a
 rebuild with nothing changed in a fresh process (imports included), each into temporary folders so
@@ -195,9 +195,9 @@ def bench_ingest(lookups: Path) -> list[tuple[str, float, str]]:
         )
         rows.append(
             (
-                "  of which could be parsing: Arrow, 3 columns, alone",
+                "  Arrow's parse of those 3 columns alone (the floor)",
                 parse,
-                f"the floor: at most {naive / parse:.1f}x with nothing else done",
+                f"at most {naive / parse:.1f}x with nothing else done",
             )
         )
         rows.append(
