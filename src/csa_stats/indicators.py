@@ -28,7 +28,7 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from csa_stats import paths
 from csa_stats.measures import ALPHA, compare_counts
-from csa_stats.schema import describe_failures
+from csa_stats.schema import describe_failures, read_input_table
 
 Status = Literal["improving", "no clear change", "worsening", "not tested"]
 PERIOD_TYPES = ("month", "quarter", "financial_year", "calendar_year", "rolling_12_months")
@@ -116,15 +116,7 @@ def read_indicator_table(path: Path | None = None) -> pd.DataFrame:
         One line naming the file, the column and the row (as a spreadsheet numbers it).
     """
     path = path or paths.demo_dir() / "indicators.csv"
-    try:
-        if path.suffix == ".parquet":
-            table = pd.read_parquet(path)
-        else:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        raise IndicatorError(f"{path}: the file is empty") from None
-    except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise IndicatorError(f"{path}: cannot read the file: {error}".splitlines()[0]) from None
+    table = read_input_table(path, IndicatorError)
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
         raise IndicatorError(f"{path}: missing column(s): {', '.join(missing)}")

@@ -6,6 +6,7 @@ turns the first failures into a one-line error that names the input, the column 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Final
 
 import pandas as pd
@@ -208,6 +209,19 @@ def validate_incidents(frame: pd.DataFrame, area: Area, origin: str) -> pd.DataF
     except pa.errors.SchemaErrors as error:
         raise IncidentDataError(describe_failures(error, origin)) from None
     return frame
+
+
+def read_input_table(path: Path, error: type[Exception]) -> pd.DataFrame:
+    """A CSV (every value as text, blanks missing) or parquet input file, or ``error`` with one line
+    naming the file when it is empty or cannot be read."""
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise error(f"{path}: the file is empty") from None
+    except Exception as problem:  # pandas and pyarrow raise many types for unreadable files
+        raise error(f"{path}: cannot read the file: {problem}".splitlines()[0]) from None
 
 
 def to_storage_types(frame: pd.DataFrame) -> pd.DataFrame:

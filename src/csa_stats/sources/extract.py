@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from csa_stats.schema import COLUMNS, FLAG_COLUMNS, IncidentDataError, to_storage_types
+from csa_stats.schema import (
+    COLUMNS,
+    FLAG_COLUMNS,
+    IncidentDataError,
+    read_input_table,
+    to_storage_types,
+)
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
@@ -49,15 +55,7 @@ def read_extract(path: Path) -> pd.DataFrame:
     """
     if not path.is_file():
         raise IncidentDataError(f"{path}: no such file")
-    try:
-        if path.suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        raise IncidentDataError(f"{path}: the file is empty") from None
-    except Exception as error:  # pandas and pyarrow raise many types for unreadable files
-        raise IncidentDataError(f"{path}: cannot read the file: {error}".splitlines()[0]) from None
+    frame = read_input_table(path, IncidentDataError)
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise IncidentDataError(f"{path}: missing column(s): {', '.join(missing)}")
