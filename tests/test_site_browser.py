@@ -185,6 +185,38 @@ def test_every_page_fits_a_phones_width(browser, served) -> None:
     context.close()
 
 
+def test_a_wide_table_keeps_its_first_column_in_view_on_a_phone(browser, served) -> None:
+    base, _ = served
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.goto(urljoin(base, "book/chapters/wards.html"))
+    page.wait_for_load_state("load")
+    box = page.locator(".pst-scrollable-table-container").first
+    box.locator("tbody td").first.scroll_into_view_if_needed()
+    scrolled = box.evaluate("e => { e.scrollLeft = 300; return e.scrollLeft; }")
+    assert scrolled > 100  # the ward table is wider than a phone: it does scroll
+    edges = box.evaluate(
+        """e => {
+          const left = r => e.querySelector(r).getBoundingClientRect();
+          return {box: e.getBoundingClientRect().left, ward: left('tbody td').left,
+                  head: left('thead th').left, caption: left('caption').left,
+                  captionRight: left('caption').right, ward_text: e.querySelector('tbody td').innerText};
+        }"""
+    )
+    # the ward's name and the caption stay at the box's left edge while the numbers move under them
+    for what in ("ward", "head", "caption"):
+        assert abs(edges[what] - edges["box"]) <= 1, (what, edges)
+    assert edges["captionRight"] <= PHONE["width"], edges  # the caption wraps to the screen
+    assert (
+        page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y).closest('td').innerText",
+            [edges["box"] + 5, box.locator("tbody td").first.bounding_box()["y"] + 5],
+        )
+        == edges["ward_text"]
+    )  # and is on top, not under the scrolled numbers
+    context.close()
+
+
 def test_the_search_finds_pages_with_no_network(context, served) -> None:
     base, _ = served
     page = context.new_page()

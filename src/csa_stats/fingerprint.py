@@ -97,6 +97,7 @@ def site_key(chapter_keys: dict[str, str]) -> str:
             "pages": tree_digest(
                 paths.book_dir(), ["*.md", "*.css", "*.png", "*.svg"], ["chapters"]
             ),
+            "style": tree_digest(Path(__file__).parent / "static", ["*.css"]),
             "config": "".join(
                 file_digest(root / name) for name in ("_config.yml", "_toc.yml", "CHANGELOG.md")
             ),

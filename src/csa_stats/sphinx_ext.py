@@ -1,4 +1,7 @@
-"""A small Sphinx extension for the book: drop the Thebe (live code) scripts.
+"""A small Sphinx extension for the book: the site's own style sheet, and no Thebe scripts.
+
+The style sheet (``static/site.css`` in the package) keeps a wide table's first column and caption
+in view when the table scrolls sideways on a phone.
 
 Jupyter Book 1 always loads sphinx-thebe, even with Thebe switched off, and adds its configuration
 script twice, so every page raised a JavaScript error ("THEBE_JS_URL has already been declared")
@@ -7,7 +10,11 @@ and named a script on unpkg.com. The site runs no live code, so the scripts are 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+#: The folder of the site's own static files (its style sheet).
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def _is_thebe(asset: Any) -> bool:
@@ -23,7 +30,14 @@ def drop_thebe(app: Any, pagename: str, templatename: str, context: dict, doctre
             context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
 
 
+def add_style_sheet(app: Any) -> None:
+    """Copy the package's style sheet with the site's static files and link it from every page."""
+    app.config.html_static_path.append(str(STATIC_DIR))
+    app.add_css_file("site.css")
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the extension with Sphinx."""
+    app.connect("builder-inited", add_style_sheet)
     app.connect("html-page-context", drop_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
