@@ -248,3 +248,35 @@ def test_a_rebuild_runs_only_what_changed(site, tmp_path: Path, monkeypatch) -> 
     assert calls == ["wards"] and changed.executed == ("wards",)
     assert "Wards of the city" in (html / "book/chapters/wards.html").read_text()
     assert "Built 01 February 2026" in (html / "book/intro.html").read_text()
+
+
+def test_a_chapter_kernel_is_shut_down_without_a_sigint_but_can_still_be_interrupted() -> None:
+    """jupyter_client sends SIGINT before every shutdown; the build's manager does not (the signal
+    raced with the shutdown and printed "KeyboardInterrupt caught in kernel" into builds), yet an
+    interrupt while the kernel runs (nbclient's timeout) still reaches it."""
+    import asyncio
+    import signal
+
+    from csa_stats.pipeline import QuietShutdownKernelManager
+
+    class Recording(QuietShutdownKernelManager):
+        sent: list[int] = []
+
+        async def _async_signal_kernel(self, signum: int) -> None:
+            self.sent.append(signum)
+            await super()._async_signal_kernel(signum)
+
+    async def run() -> tuple[list[int], list[int], bool]:
+        manager = Recording(kernel_name="python3")
+        await manager.start_kernel()
+        try:
+            await manager.interrupt_kernel()  # as nbclient does when a cell runs too long
+            while_running = list(manager.sent)
+        finally:
+            await manager.shutdown_kernel()
+        return while_running, manager.sent[len(while_running) :], await manager.is_alive()
+
+    while_running, at_shutdown, alive = asyncio.run(run())
+    assert while_running == [signal.SIGINT]
+    assert signal.SIGINT not in at_shutdown
+    assert not alive

@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 import papermill
 import yaml
+from jupyter_client import AsyncKernelManager
 from tqdm import tqdm
 from traitlets.config import Config
 
@@ -157,6 +158,18 @@ def _source_cell_number(source: Path, executed: Path) -> int | None:
         return None
 
 
+class QuietShutdownKernelManager(AsyncKernelManager):
+    """jupyter_client's kernel manager, without the SIGINT it sends a kernel before asking it to
+    shut down. A chapter's kernel is only shut down once its cells have finished (a cell that runs
+    too long is interrupted by nbclient first), so the signal stops nothing; it only raced with the
+    shutdown and printed "KeyboardInterrupt caught in kernel" into some builds' output."""
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
+
 def _kernel_over_local_sockets(folder: Path) -> Config:
     """Kernel settings: talk to the kernel over Unix sockets in a private folder, not over TCP on
     the loopback (which anyone on the machine can reach, and which ipykernel warns about)."""
@@ -182,6 +195,7 @@ def _execute(name: str, params: RunParameters, source: Path, workdir: Path) -> P
                 progress_bar=False,
                 log_output=False,
                 config=_kernel_over_local_sockets(Path(sockets)),
+                kernel_manager_class=QuietShutdownKernelManager,
             )
     except papermill.PapermillExecutionError as error:
         cell = _source_cell_number(source, target) or "?"
