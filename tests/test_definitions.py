@@ -117,3 +117,103 @@ def test_measures_never_exceed_the_totals_they_are_part_of(demo, area, period_en
     if period_end == "2024-03":
         assert table.loc["total_recorded_crime", "current"] == 38_509
         assert table.loc["shoplifting", "change_pct"] == pytest.approx(44.5, abs=0.1)
+
+
+# ---- definitions in words ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "unit", "words"),
+    [
+        ({"crime": True}, "offences", "all recorded crimes"),
+        ({"crime": False}, "reports", "all ASB reports"),
+        (
+            {"crime": True, "flags": {"knife": True}},
+            "offences",
+            "recorded crimes flagged as involving a knife or sharp object",
+        ),
+        (
+            {"crime": True, "flags": {"alcohol": True, "domestic_abuse": False}},
+            "offences",
+            "recorded crimes flagged as alcohol-related, not flagged as domestic abuse",
+        ),
+        (
+            {"offence_codes": ["1", "5A"]},
+            "offences",
+            "offences with offence codes 1 (Homicide) or 5A (Wounding with intent (GBH))",
+        ),
+        (
+            {"offence_groups": ["Robbery", "Drug offences", "Sexual offences"]},
+            "offences",
+            "offences in the offence groups Robbery, Drug offences or Sexual offences",
+        ),
+        (
+            {"crime": False, "city_centre": True},
+            "reports",
+            "ASB reports in the city-centre ward (St Michael's)",
+        ),
+        (
+            {"crime": True, "hours": [22, 23, 0, 1]},
+            "offences",
+            "recorded crimes recorded between 22:00 and 01:59",
+        ),
+        ({"hours": [9, 10, 11]}, "offences", "offences recorded between 09:00 and 11:59"),
+        ({"hours": [1, 5]}, "offences", "offences recorded in the hours starting 01:00 or 05:00"),
+        (
+            {"victim_sex": "female", "victim_age_bands": ["16-17", "18-24"]},
+            "offences",
+            "offences with a female victim, with a victim aged 16-17 or 18-24",
+        ),
+        (
+            {
+                "any_of": [
+                    {"offence_codes": ["1"]},
+                    {"crime_types": ["Robbery"], "flags": {"firearm": True}},
+                ]
+            },
+            "offences",
+            "offences that meet any one of: (a) with offence code 1 (Homicide); or (b) of the "
+            "police.uk crime type Robbery, flagged as involving a firearm",
+        ),
+    ],
+)
+def test_a_filter_reads_as_what_it_counts(spec, unit, words, area) -> None:
+    from csa_stats.definitions import describe_filter
+
+    assert describe_filter(spec, unit, area) == words
+
+
+def test_a_measure_says_what_it_needs_and_its_police_uk_form(area) -> None:
+    from csa_stats.definitions import describe, parse_measure
+
+    missing = parse_measure("x", {"label": "X", "needs_field": "offender records"})
+    assert describe(missing, area).startswith("needs offender records")
+    shoplifting = parse_measure(
+        "s",
+        {
+            "label": "S",
+            "filter": {"offence_codes": ["46"]},
+            "police_uk": {"crime_types": ["Shoplifting"]},
+        },
+    )
+    assert describe(shoplifting, area) == (
+        "offences with offence code 46 (Shoplifting); on police.uk records, offences of the "
+        "police.uk crime type Shoplifting"
+    )
+
+
+@pytest.mark.parametrize("priority_key", ["offending", "public_places", "exploitation"])
+def test_every_priority_chapter_defines_every_measure_it_shows(priority_key, area) -> None:
+    from types import SimpleNamespace
+
+    from csa_stats.chapters import priority
+
+    definitions = load_definitions()
+    shown = definitions.priorities[priority_key]
+    keys = {shown["headline"], *shown["measures"], *shown.get("victims", [])}
+    keys |= {k for pair in shown.get("shares", []) for k in pair}
+    note = priority.definitions_note(SimpleNamespace(area=area), priority_key)  # type: ignore[arg-type]
+    items = [line for line in note.splitlines() if line.startswith("- **")]
+    assert len(items) >= len(keys)
+    for key in keys:
+        assert f"- **{definitions.measures[key].label}**: " in note, key

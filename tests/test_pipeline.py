@@ -33,6 +33,16 @@ def test_the_build_writes_the_sites_pages(site) -> None:
         assert (html / page).is_file(), page
 
 
+def test_no_page_shows_a_python_object_in_place_of_its_content(site) -> None:
+    """An empty Markdown display falls back to its repr ("<IPython.core.display.Markdown
+    object>"), which the site once showed under a heading."""
+    html, _ = site
+    for page in (html / "book").rglob("*.html"):
+        text = page.read_text()
+        assert "IPython.core.display" not in text, page.name
+        assert not re.search(r"&lt;[\w.]+ object at 0x[0-9a-f]+&gt;", text), page.name
+
+
 def test_the_key_findings_page_shows_the_periods_figures_under_the_demo_notice(site) -> None:
     html, _ = site
     page = (html / "book/chapters/key_findings.html").read_text()

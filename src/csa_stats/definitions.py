@@ -269,3 +269,99 @@ def select(incidents: pd.DataFrame, spec: dict[str, Any], area: Area) -> np.ndar
             either |= select(incidents, sub, area)
         mask &= either
     return mask
+
+
+# ---- definitions in words, for the chapters ---------------------------------------------------
+
+#: What each flag means, as words that follow "flagged as".
+FLAG_WORDS = {
+    "domestic_abuse": "domestic abuse",
+    "knife": "involving a knife or sharp object",
+    "firearm": "involving a firearm",
+    "alcohol": "alcohol-related",
+    "hate": "hate crime",
+    "child_exploitation": "child criminal exploitation (county lines)",
+    "child_sexual_exploitation": "child sexual exploitation",
+    "honour_based_abuse": "honour-based abuse",
+}
+
+
+def _either(items: list[str], word: str = "or") -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _hours(hours: list[int]) -> str:
+    """Hours of the day as a time range when they run on (past midnight too), else listed."""
+    wanted = sorted({int(h) % 24 for h in hours})
+    starts = [h for h in wanted if (h - 1) % 24 not in wanted]
+    if len(starts) == 1 and len(wanted) < 24:
+        last = (starts[0] + len(wanted) - 1) % 24
+        return f"between {starts[0]:02d}:00 and {last:02d}:59"
+    return "in the hours starting " + _either([f"{h:02d}:00" for h in wanted])
+
+
+def _conditions(spec: dict[str, Any], area: Area) -> list[str]:
+    """Each condition of a filter in words, in a fixed order (``crime`` is the subject, not here)."""
+    from csa_stats.taxonomy import offence_table
+
+    names = offence_table()["name"]
+    words: list[str] = []
+    if "offence_codes" in spec:
+        codes = [str(c) for c in spec["offence_codes"]]
+        listed = _either([f"{c} ({names[c]})" if c in names.index else c for c in codes])
+        words.append(f"with offence code{'s' if len(codes) > 1 else ''} {listed}")
+    for key, what in (("offence_groups", "offence group"), ("offence_subgroups", "sub-group")):
+        if key in spec:
+            values = [str(v) for v in spec[key]]
+            words.append(f"in the {what}{'s' if len(values) > 1 else ''} {_either(values)}")
+    if "crime_types" in spec:
+        values = [str(v) for v in spec["crime_types"]]
+        words.append(
+            f"of the police.uk crime type{'s' if len(values) > 1 else ''} {_either(values)}"
+        )
+    flags = spec.get("flags", {})
+    flagged = [FLAG_WORDS.get(f, f) for f, wanted in flags.items() if wanted]
+    unflagged = [FLAG_WORDS.get(f, f) for f, wanted in flags.items() if not wanted]
+    if flagged:
+        words.append(f"flagged as {_either(flagged, 'and')}")
+    if unflagged:
+        words.append(f"not flagged as {_either(unflagged)}")
+    if "victim_sex" in spec:
+        words.append(f"with a {spec['victim_sex']} victim")
+    if "victim_age_bands" in spec:
+        words.append(f"with a victim aged {_either([str(b) for b in spec['victim_age_bands']])}")
+    if "hours" in spec:
+        words.append(f"recorded {_hours(spec['hours'])}")
+    if spec.get("city_centre"):
+        ward = area.wards.get(area.city_centre_ward, area.city_centre_ward)
+        words.append(f"in the city-centre ward ({ward})")
+    if "any_of" in spec:
+        options = [", ".join(_conditions(sub, area)) or "any" for sub in spec["any_of"]]
+        words.append(
+            "that meet any one of: "
+            + "; or ".join(f"({chr(97 + i)}) {o}" for i, o in enumerate(options))
+        )
+    return words
+
+
+def describe_filter(spec: dict[str, Any], unit: str, area: Area) -> str:
+    """A filter in words: ``{crime: true, flags: {knife: true}}`` -> "recorded crimes flagged as
+    involving a knife or sharp object"."""
+    crime = spec.get("crime")
+    subject = unit if crime is None else ("recorded crimes" if crime else "ASB reports")
+    words = _conditions(spec, area)
+    return f"{subject} {', '.join(words)}" if words else f"all {subject}"
+
+
+def describe(measure: Measure, area: Area) -> str:
+    """What a measure counts, in a sentence built from its definition (never typed separately, so
+    the words cannot drift from what is counted)."""
+    if measure.needs_field:
+        return (
+            f"needs {measure.needs_field}, which the incident records do not hold: not yet measured"
+        )
+    text = describe_filter(measure.filter, measure.unit, area)
+    if measure.police_uk is not None:
+        text += f"; on police.uk records, {describe_filter(measure.police_uk, measure.unit, area)}"
+    return text

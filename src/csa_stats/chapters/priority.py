@@ -11,7 +11,7 @@ import pandas as pd
 from csa_stats import charts, measures, narrative, trends
 from csa_stats.chapter import Chapter
 from csa_stats.chapters.common import ward_ranking_section
-from csa_stats.definitions import availability, load_definitions
+from csa_stats.definitions import availability, describe, load_definitions
 from csa_stats.measures import Change
 from csa_stats.tables import (
     change_columns,
@@ -274,17 +274,25 @@ def details(ch: Chapter, key: str) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def definitions_note(key: str) -> str:
-    """How each measure with a stated definition is counted."""
-    notes = [
-        f"- **{m.label}**: {m.note}."
-        for k in _priority(key)["measures"]
-        if (m := load_definitions().measures[k]).note
-    ]
-    if not notes:
-        return ""
+def _measures_shown(key: str) -> list[str]:
+    """Every measure the chapter shows, in the order it first appears, once each."""
+    priority = _priority(key)
+    keys = [priority["headline"], *priority["measures"], *priority.get("victims", [])]
+    keys += [k for pair in priority.get("shares", []) for k in pair]
+    keys += [priority["hotspots"]] if "hotspots" in priority else []
+    keys += [priority["breakdown"]["measure"]] if "breakdown" in priority else []
+    return list(dict.fromkeys(keys))
+
+
+def definitions_note(ch: Chapter, key: str) -> str:
+    """How each measure in the chapter is counted, in words made from its definition."""
+    measures = load_definitions().measures
+    lines = []
+    for name in _measures_shown(key):
+        measure = measures[name]
+        summary = f"{measure.note}; counted as " if measure.note else ""
+        lines.append(f"- **{measure.label}**: {summary}{describe(measure, ch.area)}.")
     return (
-        "Definitions used in this chapter (from `data/reference/measures.yml`):\n\n"
-        + "\n".join(notes)
-        + "\n"
+        "How each measure in this chapter is counted (the definitions are configuration, in "
+        "`data/reference/measures.yml` and `serious_violence.yml`):\n\n" + "\n".join(lines) + "\n"
     )
