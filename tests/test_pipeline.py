@@ -14,6 +14,7 @@ import pytest
 
 from csa_stats.params import parse_parameters
 from csa_stats.pipeline import BuildError, build
+from csa_stats.sources.demo import read_demo
 
 pytestmark = pytest.mark.build
 
@@ -290,3 +291,41 @@ def test_a_chapter_kernel_is_shut_down_without_a_sigint_but_can_still_be_interru
     assert while_running == [signal.SIGINT]
     assert signal.SIGINT not in at_shutdown
     assert not alive
+
+
+def test_the_data_statement_counts_the_records_the_gaps_and_those_with_no_ward(
+    make_incidents,
+) -> None:
+    from csa_stats.pipeline import data_statement
+
+    SM, HENLEY = "E05001228", "E05001223"
+    frame = make_incidents(
+        [
+            ("2024-01", "46", SM),
+            ("2024-02", "8N", HENLEY),
+            ("2024-02", "ASB-N", SM),
+            ("2024-05", "5A", SM),  # March and April have no records
+        ]
+    )
+    frame.loc[3, ["ward_code", "ward_name"]] = None
+    text = data_statement(frame, [])
+    assert "- **Records:** 4 (3 crimes and 1 ASB report), January 2024 to May 2024" in text
+    assert "- **Months with no records:** March 2024, April 2024" in text
+    assert "- **Records with no ward:** 1 (counted in the area's totals" in text
+    assert "police.uk" not in text
+    with_findings = data_statement(frame, ["missing months: 2019-07"])
+    assert with_findings.endswith("- Missing months: 2019-07\n")
+
+
+def test_the_data_and_caveats_page_states_the_records_of_the_edition(site) -> None:
+    html, _ = site
+    page = (html / "book" / "data_and_caveats.html").read_text()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "Months with no records: none" in text  # the demo data has every month
+    assert "Records with no ward: 0" in text
+    demo = read_demo()
+    crimes = int(demo["is_crime"].sum())
+    assert (
+        f"Records: {len(demo):,} ({crimes:,} crimes and {len(demo) - crimes:,} ASB reports), "
+        "April 2017 to March 2025" in text
+    )

@@ -86,6 +86,21 @@ def test_the_key_findings_count_the_areas_crimes_in_the_period(police_uk, police
     assert "police.uk street-level data" in (police_uk_site / "book/intro.html").read_text()
 
 
+def test_the_data_page_states_what_reading_the_files_found(police_uk, police_uk_site) -> None:
+    files, _ = police_uk
+    table = pd.concat(pd.read_csv(f, encoding="utf-8-sig") for f in sorted(files.rglob("*.csv")))
+    lsoa = table["LSOA code"].fillna("")
+    kept = int(lsoa.str.startswith("E019").sum())  # the made-up Coventry LSOAs
+    outside = int((lsoa != "").sum()) - kept
+    page = (police_uk_site / "book/data_and_caveats.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+    assert f"{len(table):,} rows read, {kept:,} kept" in text
+    assert "Missing months: 2019-07" in text  # the month left out of the generated files
+    assert "Months with no records: July 2019" in text
+    assert f"Rows with no location (no LSOA): {int((lsoa == '').sum()):,}" in text
+    assert f"Rows outside the area: {outside:,}" in text
+
+
 def test_what_police_uk_cannot_provide_is_said_never_shown_as_zero(police_uk_site) -> None:
     exploitation = (police_uk_site / "book/chapters/priority_exploitation.html").read_text()
     assert "Domestic abuse: not available from this source" in exploitation

@@ -19,7 +19,7 @@ from csa_stats.population import read_population
 from csa_stats.schema import validate_incidents
 from csa_stats.sources.demo import read_demo
 from csa_stats.sources.extract import read_extract
-from csa_stats.sources.policeuk import ingest
+from csa_stats.sources.policeuk import Ingested, ingest
 from csa_stats.taxonomy import Area, load_area
 
 
@@ -51,13 +51,26 @@ def load_incidents(params: RunParameters, area: Area) -> pd.DataFrame:
         path = Path(params.data_path) if params.data_path else paths.demo_incidents_path()
         frame = read_demo(path)
     elif params.source == "police-uk":
-        path = Path(params.data_path)
-        cache = paths.build_dir() / "cache" / "police-uk"  # the same cache as `csa-stats check`
-        return ingest(path, area, Path(params.lookups_path), cache).incidents  # validated there
+        return _ingest_police_uk(params, area).incidents  # validated there
     else:
         path = Path(params.data_path)
         frame = read_extract(path)
     return validate_incidents(frame, area, str(path))
+
+
+def _ingest_police_uk(params: RunParameters, area: Area) -> Ingested:
+    """police.uk files read once into the cache that builds, checks and notebooks share."""
+    cache = paths.build_dir() / "cache" / "police-uk"
+    return ingest(Path(params.data_path), area, Path(params.lookups_path), cache)
+
+
+def source_findings(params: RunParameters, area: Area) -> list[str]:
+    """What reading the source found, in sentences: police.uk's ingest report (missing months,
+    repeated records, rows with no location or outside the area...); nothing for other sources,
+    whose rows are checked one by one and refused if wrong."""
+    if params.source != "police-uk":
+        return []
+    return _ingest_police_uk(params, area).report.lines()
 
 
 def prepare(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame]:

@@ -162,13 +162,16 @@ def build(
         f"Site built for {result.params.period.span}: {index} "
         f"({len(result.executed)} chapters run, {reused} unchanged)"
     )
+    for line in result.findings:  # what reading police.uk's files found (also on the site)
+        click.echo(f"  {line}")
 
 
 @main.command()
 @_run_options
 def check(**values: Any) -> None:
     """Validate the inputs and parameters without building anything."""
-    from csa_stats.chapter import prepare
+    from csa_stats.chapter import prepare, source_findings
+    from csa_stats.taxonomy import load_area
 
     try:
         params = _parameters(values)
@@ -176,24 +179,8 @@ def check(**values: Any) -> None:
     except _USER_ERRORS as error:
         _fail(str(error).strip("'\""))
     click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")
-    if params.source == "police-uk":
-        from csa_stats.sources.policeuk import ingest
-        from csa_stats.taxonomy import load_area
-
-        found = ingest(
-            Path(params.data_path),
-            load_area(params.area),
-            Path(params.lookups_path),
-            _police_uk_cache(),
-        )
-        for line in found.report.lines():
-            click.echo(f"  {line}")
-
-
-def _police_uk_cache() -> Path:
-    from csa_stats import paths
-
-    return paths.build_dir() / "cache" / "police-uk"
+    for line in source_findings(params, load_area(params.area)):
+        click.echo(f"  {line}")
 
 
 @main.command("make-demo")
@@ -203,10 +190,6 @@ def make_demo() -> None:
 
     for path in write_demo():
         click.echo(f"wrote {path}")
-
-
-if __name__ == "__main__":
-    main()
 
 
 @main.command()
@@ -246,3 +229,7 @@ def fetch(
     click.echo(f"{len(result.files)} monthly files for {force} in {out}")
     if result.missing_months:
         click.echo(f"not in the archives: {', '.join(result.missing_months)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -22,6 +22,7 @@ from html import escape as html_escape
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 import yaml
 from jupyter_client import AsyncKernelManager
@@ -29,7 +30,7 @@ from tqdm import tqdm
 from traitlets.config import Config
 
 from csa_stats import __version__, fingerprint, paths
-from csa_stats.chapter import Chapter, prepare
+from csa_stats.chapter import Chapter, prepare, source_findings
 from csa_stats.chapters import serious_violence
 from csa_stats.params import RunParameters
 from csa_stats.taxonomy import Area
@@ -65,6 +66,7 @@ class BuildResult:
     params: RunParameters
     executed: tuple[str, ...] = ()  # chapters whose notebooks ran (the rest came from the cache)
     up_to_date: bool = False  # nothing had changed: the site was left as it was
+    findings: tuple[str, ...] = ()  # what reading the source found (police.uk's ingest report)
 
 
 def source_label(params: RunParameters, markup: bool = True) -> str:
@@ -90,6 +92,29 @@ def build_info(params: RunParameters, area: Area, built: dt.date) -> str:
         f"- **Data:** {source}\n"
         f"- **Built:** {built:%d %B %Y} with csa-stats {__version__}\n:::\n"
     )
+
+
+def data_statement(incidents: pd.DataFrame, findings: list[str]) -> str:
+    """The Markdown block that says what records this edition holds: how many, which months, the
+    months with none, the records with no ward, and what reading the source found."""
+    months = pd.PeriodIndex(incidents["month"], freq="M")
+    first, last = months.min(), months.max()
+    present = set(months.unique())
+    gaps = [f"{m:%B %Y}" for m in pd.period_range(first, last, freq="M") if m not in present]
+    crimes = int(incidents["is_crime"].sum())
+    asb = len(incidents) - crimes
+    no_ward = int(incidents["ward_code"].isna().sum())
+    lines = [
+        f"- **Records:** {len(incidents):,} ({crimes:,} crime{'s' * (crimes != 1)} and {asb:,} "
+        f"ASB report{'s' * (asb != 1)}), {first:%B %Y} to {last:%B %Y}",
+        f"- **Months with no records:** {', '.join(gaps) or 'none'}",
+        f"- **Records with no ward:** {no_ward:,}"
+        + (" (counted in the area's totals, in no ward's figures)" if no_ward else ""),
+    ]
+    if findings:
+        lines += ["", "Reading the police.uk files found:", ""]
+        lines += [f"- {line[0].upper()}{line[1:]}" for line in findings]
+    return "\n".join(lines) + "\n"
 
 
 def _stage_sources(project: Path, staging: Path) -> None:
@@ -462,6 +487,10 @@ def build(
         generated = staging / "book" / "_generated"
         generated.mkdir(parents=True)
         (generated / "build_info.md").write_text(build_info(params, area, built), encoding="utf-8")
+        findings = source_findings(params, area)
+        (generated / "data_quality.md").write_text(
+            data_statement(incidents, findings), encoding="utf-8"
+        )
         front = Chapter(params, area, incidents, population, staging)
         (generated / "serious_violence.md").write_text(
             serious_violence.headline(
@@ -481,5 +510,9 @@ def build(
         )
         _swap_in(html, site_dir)
     return BuildResult(
-        site=site_dir, notebooks=tuple(published), params=params, executed=tuple(ran)
+        site=site_dir,
+        notebooks=tuple(published),
+        params=params,
+        executed=tuple(ran),
+        findings=tuple(findings),
     )
