@@ -226,3 +226,31 @@ def test_generated_files_are_written_as_police_uk_writes_them() -> None:
     parsed = list(csv.reader(io.StringIO(sample.csv_bytes(frame).decode())))
     assert len(parsed) == 401 and {len(r) for r in parsed} == {12}
     assert parsed[1][6] == 'On or near "The Precinct", Broadgate'
+
+
+def test_a_blank_or_unlisted_crime_type_is_reported_not_lost(tmp_path, lookups, area) -> None:
+    folder = tmp_path / "types"
+    folder.mkdir()
+    rows = [
+        row("t1", "2024-01", A, "Burglary"),
+        row("t2", "2024-01", A, ""),  # blank: police.uk never does this, but a file might
+        row("t3", "2024-01", A, "NA"),  # a name, not a missing value
+        row("t4", "2024-01", A, "NA"),
+    ]
+    (folder / "2024-01-west-midlands-street.csv").write_bytes(police_uk_csv(rows))
+    report = ingest(folder, area, lookups).report
+    assert report.unknown_crime_types == {"(blank)": 1, "NA": 2}
+    assert report.rows_read == 4 and report.rows_kept == 1
+
+
+@pytest.mark.parametrize("column", ["Crime type", "LSOA code"])
+def test_text_that_is_not_utf8_names_the_file_and_column(tmp_path, lookups, area, column) -> None:
+    folder = tmp_path / "latin1"
+    folder.mkdir()
+    good = row("u1", "2024-01", A, "Burglary")
+    bad = row("u2", "2024-01", A, "Burglary") | {column: "Caf\u00e9"}
+    text = police_uk_csv([good, bad]).replace("Caf\u00e9".encode(), "Caf\u00e9".encode("latin-1"))
+    path = folder / "2024-01-west-midlands-street.csv"
+    path.write_bytes(text)
+    with pytest.raises(PoliceUkError, match=rf"{path}: a value of '{column}' is not valid UTF-8"):
+        ingest(folder, area, lookups)

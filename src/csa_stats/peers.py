@@ -96,8 +96,10 @@ def lad_counts(path: Path, lookups: Path, window: Window) -> tuple[pd.DataFrame,
     frames, unplaced = [], 0
     for source in sources:
         table = read_columns(source)
-        types = table.column("Crime type").cast(pa_arrow.string()).to_numpy(zero_copy_only=False)
-        _, index, position = positions(table.column("LSOA code"), codes)
+        # each row's crime type from the distinct values (checked as text there); blank -> None
+        names, type_index, _ = positions(table, "Crime type", codes[:0], source)
+        types = np.array([*names.to_pylist(), None], dtype=object)[type_index]
+        _, index, position = positions(table, "LSOA code", codes, source)
         unplaced += int(((position < 0) & (index >= 0)).sum())
         placed = position >= 0
         frames.append(

@@ -234,11 +234,17 @@ def _check_header(first: bytes, source: SourceFile) -> None:
 
 
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+#: How a blank crime type is named among the unknown types in the report.
+BLANK_TYPE = "(blank)"
 
 
 def read_columns(source: SourceFile) -> pa.Table:
     """The columns the ingest needs from one file: LSOA and crime type dictionary-encoded as they
-    are read (a few thousand distinct values in millions of rows), Crime ID as bytes."""
+    are read (a few thousand distinct values in millions of rows), Crime ID as bytes.
+
+    Only a blank field is missing (not "NA", "null"...), and text is checked as UTF-8 after
+    reading, on the distinct values (:func:`positions`) and the kept Crime IDs, not on every row.
+    """
     stream = _checked_input(source)
     try:
         return pacsv.read_csv(
@@ -253,6 +259,8 @@ def read_columns(source: SourceFile) -> pa.Table:
                     "Crime type": _DICTIONARY,
                 },
                 strings_can_be_null=True,
+                null_values=[""],
+                check_utf8=False,
             ),
         )
     except pa.ArrowInvalid as error:
@@ -269,15 +277,25 @@ class _FileCounts:
 
 
 def positions(
-    column: pa.ChunkedArray, value_set: pa.Array
+    table: pa.Table, name: str, value_set: pa.Array, source: SourceFile
 ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """For a dictionary-encoded column: its distinct values, each row's index into them (-1 when
+    """For a dictionary-encoded column of ``table``: its distinct values, each row's index into them (-1 when
     blank), and each row's position in ``value_set`` (-1 when not in it, -2 when blank). Computed
-    on the distinct values with Arrow, then spread to the rows with an array take."""
-    array = column.combine_chunks()
+    on the distinct values with Arrow, then spread to the rows with an array take.
+
+    Raises
+    ------
+    PoliceUkError
+        If a value is not UTF-8 text (checked on the distinct values).
+    """
+    array = table.column(name).combine_chunks()
     if not isinstance(array, pa.DictionaryArray):  # an empty column reads as null-typed
         blank = np.full(len(array), -1, dtype=np.int64)
         return pa.array([], pa.string()), blank, blank - 1
+    try:
+        array.dictionary.validate(full=True)
+    except pa.ArrowInvalid:
+        raise PoliceUkError(f"{source.name}: a value of '{name}' is not valid UTF-8 text") from None
     found = pc.fill_null(pc.index_in(array.dictionary, value_set=value_set), -1)
     per_value = np.append(found.to_numpy(zero_copy_only=False).astype(np.int64), -2)
     rows = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -296,14 +314,17 @@ def select_rows(
     """
     table = read_columns(source)
     counts = _FileCounts(rows=table.num_rows)
-    type_values, type_index, type_pos = positions(table.column("Crime type"), types)
-    _, _, position = positions(table.column("LSOA code"), lsoas)
+    type_values, type_index, type_pos = positions(table, "Crime type", types, source)
+    _, _, position = positions(table, "LSOA code", lsoas, source)
     type_ok, located = type_pos >= 0, position != -2
     counts.no_location = int(np.count_nonzero(type_ok & ~located))
     counts.outside_area = int(np.count_nonzero(type_ok & located & (position < 0)))
     if not type_ok.all():
-        values, n = np.unique(type_index[type_pos == -1], return_counts=True)
-        counts.unknown = {str(type_values[int(i)]): int(k) for i, k in zip(values, n, strict=True)}
+        values, n = np.unique(type_index[~type_ok], return_counts=True)  # -1: a blank type
+        counts.unknown = {
+            str(type_values[int(i)]) if i >= 0 else BLANK_TYPE: int(k)
+            for i, k in zip(values, n, strict=True)
+        }
     keep = type_ok & (position >= 0)
     ids = _as_text(table.column("Crime ID").filter(pa.array(keep)), source)
     first = _first_of_each_id(ids)
@@ -455,9 +476,10 @@ def read_area(
     type_pos, lookup_row, file_number = joined("type_pos"), joined("lookup_row"), joined("file")
     incident_id = pa.chunked_array([kept["incident_id"] for kept, _ in parts], type=pa.string())
     n = len(type_pos)
-    vintage = lookup["vintage"].to_numpy()[lookup_row]
-    report.lsoa_2021_rows = int((vintage == "2021").sum())
-    report.lsoa_2011_rows = int((vintage == "2011").sum())
+    per_lookup_row = np.bincount(lookup_row, minlength=len(lookup))  # records of each LSOA
+    vintage = lookup["vintage"].to_numpy()
+    report.lsoa_2021_rows = int(per_lookup_row[vintage == "2021"].sum())
+    report.lsoa_2011_rows = int(per_lookup_row[vintage == "2011"].sum())
 
     # police.uk's offence codes, one per crime type, in police.uk's order of types
     codes = offence_table()
