@@ -23,6 +23,12 @@ def _wrap(title: str, width: int = 56) -> str:
     return "\n".join(textwrap.wrap(title, width))
 
 
+def _title(fig: Figure, title: str, width: int = 64) -> None:
+    """The finding as the chart's title, from the figure's left edge (not the plot's, which long
+    bar labels push to the right, off the image)."""
+    fig.suptitle(_wrap(title, width), x=0.01, ha="left", fontsize=12, fontweight="bold")
+
+
 _thousands = FuncFormatter(lambda value, _: f"{value:,.0f}")
 
 
@@ -57,11 +63,11 @@ def monthly_trend_chart(
             ls="--",
             label="Anti-social behaviour",
         )
-        ax.set_title(_wrap(title))
+        _title(fig, title)
         ax.set_ylabel("Offences or reports a month")
         ax.yaxis.set_major_formatter(_thousands)
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper left", ncols=2)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=4)  # off the lines
         fig.tight_layout()
     return fig
 
@@ -98,11 +104,11 @@ def trend_chart(
                 ls="--",
                 label="STL trend",
             )
-        ax.set_title(_wrap(title))
+        _title(fig, title)
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(_thousands)
         ax.set_ylim(bottom=0)
-        ax.legend(loc="lower left", ncols=2)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=4)  # off the lines
         fig.tight_layout()
     return fig
 
@@ -125,7 +131,7 @@ def bar_chart(values: pd.Series, title: str, xlabel: str, highlight: str | None 
         ax.grid(axis="x", visible=True)
         ax.xaxis.set_major_formatter(_thousands)
         ax.set_xlabel(xlabel)
-        ax.set_title(_wrap(title))
+        _title(fig, title)
         fig.tight_layout()
     return fig
 
@@ -142,7 +148,10 @@ def publish_figure(
     figures.mkdir(parents=True, exist_ok=True)
     downloads.mkdir(parents=True, exist_ok=True)
     # No metadata: the same chart gives the same bytes from one build to the next.
-    fig.savefig(figures / f"{name}.png", metadata={"Software": None})
+    # Tight: whatever the chart holds (a long title, a legend below the plot) is in the image.
+    fig.savefig(
+        figures / f"{name}.png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1
+    )
     plt.close(fig)
     data.to_csv(downloads / f"{name}.csv")
     alt_text = " ".join(alt.split()).replace('"', "'")
@@ -242,7 +251,7 @@ def projection_chart(
         ticks = pd.concat([recorded[["x", "label"]], projection[["x", "label"]]])
         ticks = ticks.drop_duplicates("label")
         ax.set_xticks(ticks["x"], ticks["label"], rotation=45 if len(ticks) > 10 else 0)
-        ax.set_title(_wrap(title, 64))
+        _title(fig, title)
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(_thousands)
         ax.set_ylim(bottom=0)
@@ -288,7 +297,7 @@ def funnel_chart(
                 xytext=(5, 4),
                 fontsize=8,
             )
-        ax.set_title(_wrap(title, 64))
+        _title(fig, title)
         ax.set_xlabel("Resident population")
         ax.set_ylabel(ylabel)
         ax.xaxis.set_major_formatter(_thousands)
