@@ -96,3 +96,19 @@ def test_parameters_outside_the_data_are_refused(values: dict, parameter: str, w
 def test_the_first_and_last_possible_periods_are_accepted() -> None:
     check_against_data(parse_parameters({"period_end": "2025-03"}), FIRST, LAST)
     check_against_data(parse_parameters({"period_end": "2019-03"}), FIRST, LAST)
+
+
+def test_only_the_default_demo_build_is_the_tested_reference(tmp_path) -> None:
+    """Its executed notebooks are the ones kept in book/chapters; another period or source must
+    not overwrite them."""
+    from csa_stats.pipeline import is_reference_build
+
+    extract = tmp_path / "extract.csv"
+    extract.write_text("incident_id\n")
+
+    assert is_reference_build(parse_parameters({"period_end": "2025-03"}))  # the demo's last month
+    assert not is_reference_build(parse_parameters({"period_end": "2024-03"}))
+    assert not is_reference_build(parse_parameters({"period_end": "2025-03", "goal_year": 2031}))
+    assert not is_reference_build(
+        parse_parameters({"period_end": "2025-03", "source": "extract", "data_path": str(extract)})
+    )

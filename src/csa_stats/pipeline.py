@@ -32,7 +32,7 @@ from traitlets.config import Config
 from csa_stats import __version__, fingerprint, paths
 from csa_stats.chapter import Chapter, prepare, source_findings
 from csa_stats.chapters import serious_violence
-from csa_stats.params import RunParameters
+from csa_stats.params import RunParameters, parse_parameters
 from csa_stats.taxonomy import Area
 
 #: Chapter notebooks in reading order (file stems in ``notebooks/``).
@@ -115,6 +115,17 @@ def data_statement(incidents: pd.DataFrame, findings: list[str]) -> str:
         lines += ["", "Reading the police.uk files found:", ""]
         lines += [f"- {line[0].upper()}{line[1:]}" for line in findings]
     return "\n".join(lines) + "\n"
+
+
+def is_reference_build(params: RunParameters) -> bool:
+    """Whether this is the build whose executed notebooks are kept in ``book/chapters`` and
+    regression-tested (nbval): the embedded demo data with every parameter at its default. Any
+    other edition keeps its notebooks under ``_build/``, so building one (another period, real
+    data) never changes the project's tracked files."""
+    if params.source != "demo" or params.data_path:
+        return False
+    last = pd.read_parquet(paths.demo_incidents_path(), columns=["month"])["month"].max()
+    return params == parse_parameters({"period_end": pd.Period(last, "M").strftime("%Y-%m")})
 
 
 def _stage_sources(project: Path, staging: Path) -> None:
@@ -449,7 +460,8 @@ def build(
     site_dir
         Where the site goes; default ``_build/html``.
     chapters_dir
-        Where the executed notebooks go; default ``book/chapters``.
+        Where the executed notebooks go; default ``book/chapters`` for the reference build
+        (:func:`is_reference_build`), ``_build/chapters`` for any other edition.
     progress
         Show a progress bar of the notebooks.
     today
@@ -463,7 +475,9 @@ def build(
     """
     project = paths.project_root()
     site_dir = site_dir or paths.build_dir() / "html"
-    chapters_dir = chapters_dir or paths.chapters_dir()
+    if chapters_dir is None:
+        reference = is_reference_build(params)
+        chapters_dir = paths.chapters_dir() if reference else paths.build_dir() / "chapters"
     cache_dir = cache_dir or paths.build_dir() / "cache"
     built = today or dt.date.today()
 
