@@ -138,3 +138,12 @@ def test_the_plan_compares_the_area_with_the_forces_other_authorities(
     assert len(table) == 3  # the three authorities in the force's files
     # rates per 1,000 of the Census 2021 populations in data/reference
     assert table.loc["Coventry", "rate"] == pytest.approx(1000 * coventry / 345_300, abs=1e-3)
+
+
+def test_no_page_shows_a_python_object_or_a_missing_number(police_uk_site) -> None:
+    """A police.uk edition is full of measures it cannot give: each must read "not available",
+    never a Python value."""
+    for page in (police_uk_site / "book").rglob("*.html"):
+        text = re.sub(r"<[^>]+>", " ", page.read_text())
+        assert "IPython.core.display" not in text, page.name
+        assert not re.search(r"\b(nan|NaN|None|inf)\b|&lt;NA&gt;", text), page.name
