@@ -147,3 +147,20 @@ def test_no_page_shows_a_python_object_or_a_missing_number(police_uk_site) -> No
         text = re.sub(r"<[^>]+>", " ", page.read_text())
         assert "IPython.core.display" not in text, page.name
         assert not re.search(r"\b(nan|NaN|None|inf)\b|&lt;NA&gt;", text), page.name
+
+
+def test_the_plan_follows_serious_violence_through_the_chapters_proxy(
+    police_uk, police_uk_site
+) -> None:
+    files, _ = police_uk
+    table = pd.concat(pd.read_csv(f, encoding="utf-8-sig") for f in sorted(files.rglob("*.csv")))
+    ours = table["LSOA code"].fillna("").str.startswith("E019")
+    proxy = table["Crime type"].isin(["Robbery", "Possession of weapons"])
+    n = int((ours & proxy & table["Month"].between("2024-04", "2025-03")).sum())
+    text = re.sub(
+        r"<[^>]+>", "", (police_uk_site / "book/chapters/plan_on_a_page.html").read_text()
+    )
+    label = "Robbery and possession of weapons (police.uk proxy for serious violence)"
+    assert f"{label}: {n:,} offences in 2024/25" in text
+    violence = (police_uk_site / "book/chapters/serious_violence.html").read_text()
+    assert label in violence  # the same measure the chapter's verdict follows

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csa_stats.definitions import availability, load_definitions, select_measure
+from csa_stats.definitions import Measure, availability, load_definitions, select_measure
 from csa_stats.params import RunParameters, Window
 from csa_stats.taxonomy import Area
 
@@ -200,12 +200,16 @@ def monthly_counts(incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 def measure_changes(
-    incidents: pd.DataFrame, params: RunParameters, keys: list[str], area: Area
+    incidents: pd.DataFrame,
+    params: RunParameters,
+    keys: list[str],
+    area: Area,
+    instead: dict[str, Measure] | None = None,
 ) -> pd.DataFrame:
     """For each named measure: the period's count, the comparison count, the change and its test.
 
     A measure the source cannot provide has ``available`` False, its reason in ``note``, and missing
-    counts (never zero).
+    counts (never zero). ``instead`` gives a measure to count in place of a named one (a proxy).
     """
     definitions = load_definitions()
     period = params.period.contains(incidents["month"]).to_numpy()
@@ -213,7 +217,7 @@ def measure_changes(
     ratio = params.period.months / params.comparison.months
     rows = []
     for key in keys:
-        measure = definitions.measures[key]
+        measure = (instead or {}).get(key) or definitions.measures[key]
         reason = availability(measure, incidents)
         row: dict[str, object] = {"measure": key, "label": measure.label, "unit": measure.unit}
         if reason:

@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from csa_stats import paths
-from csa_stats.definitions import load_definitions
+from csa_stats.definitions import load_definitions, load_serious_violence
 from csa_stats.indicators import (
     IndicatorChange,
     load_indicators,
@@ -67,6 +67,12 @@ def plan_rows(
     plan = load_plan()[priority]
     keys = [e["police"] for o in plan["objectives"] for e in o.get("measures", []) if "police" in e]
     police = measure_changes(incidents, params, keys, area) if keys else pd.DataFrame()
+    # as in the serious-violence chapter: a measure this source cannot give is followed through
+    # its proxy where the definition names one (police.uk: robbery and possession of weapons)
+    proxies = load_serious_violence().proxies
+    proxied = [k for k in keys if k in proxies and not police.loc[k, "available"]]
+    if proxied:
+        police.loc[proxied] = measure_changes(incidents, params, proxied, area, instead=proxies)
     rows = []
     for objective in plan["objectives"]:
         name = objective["objective"]
