@@ -112,3 +112,17 @@ def test_only_the_default_demo_build_is_the_tested_reference(tmp_path) -> None:
     assert not is_reference_build(
         parse_parameters({"period_end": "2025-03", "source": "extract", "data_path": str(extract)})
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "first", "last", "hint"),
+    [
+        ("calendar", "2023-04", "2025-03", "a calendar baseline year they cover: 2024$"),
+        ("financial", "2023-04", "2025-03", "a financial baseline year they cover: 2023 to 2024$"),
+        ("calendar", "2024-10", "2025-03", "they hold no whole calendar year$"),
+    ],
+)
+def test_a_baseline_outside_the_data_says_which_years_would_do(kind, first, last, hint) -> None:
+    params = parse_parameters({"period_end": "2025-03", "period_months": 3, "baseline_kind": kind})
+    with pytest.raises(ParameterError, match=hint):
+        check_against_data(params, pd.Period(first, "M"), pd.Period(last, "M"))

@@ -239,9 +239,22 @@ def check_against_data(params: RunParameters, first: pd.Period, last: pd.Period)
             f"{comparison.start.strftime('%Y-%m')}, before the data; {coverage}"
         )
     if baseline.start < first or baseline.end > last:
+        start_month = 1 if params.baseline_kind == "calendar" else 4
+        years = [
+            y
+            for y in range(first.year, last.year + 1)
+            if pd.Period(f"{y}-{start_month:02d}", "M") >= first
+            and pd.Period(f"{y}-{start_month:02d}", "M") + 11 <= last
+        ]
+        span = f"{years[0]}" if len(years) == 1 else f"{years[0]} to {years[-1]}" if years else ""
+        hint = (
+            f"; a {params.baseline_kind} baseline year they cover: {span}"
+            if years
+            else f"; they hold no whole {params.baseline_kind} year"
+        )
         raise ParameterError(
             f"parameter baseline_year: the {params.baseline_kind} baseline {baseline.span} is "
-            f"outside the data; {coverage}"
+            f"outside the data; {coverage}{hint}"
         )
     if params.goal_year < period.end.year:
         raise ParameterError(
