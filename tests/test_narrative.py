@@ -48,3 +48,21 @@ def test_signed_counts_use_a_true_minus() -> None:
 def test_a_missing_verdict_is_not_a_yes() -> None:
     assert fmt_yes_no(float("nan")) == ".."
     assert fmt_yes_no(True) == "Yes" and fmt_yes_no(False) == "No"
+
+
+def test_the_verdict_in_brief_counts_and_names_the_clear_changes() -> None:
+    from csa_stats.narrative import in_brief
+
+    changes = [
+        ("Alcohol-related crime", compare_counts(2375, 2703)),  # -12.1%, clear
+        ("Anti-social behaviour", compare_counts(5600, 6007)),  # -6.8%, clear
+        ("Shoplifting", compare_counts(3600, 1763)),  # +104.2%, clear
+        ("Personal ASB", compare_counts(806, 882)),  # -8.6%, could be chance
+    ]
+    assert in_brief(changes, unavailable=2) == (
+        "Of 6 measures, 2 fell clearly (largest: Alcohol-related crime, \u221212.1%), "
+        "1 rose clearly (Shoplifting, +104.2%) and 1 did not change clearly; "
+        "2 are not available from this source."
+    )
+    assert in_brief(changes[3:], unavailable=0) == "Of 1 measure, 1 did not change clearly."
+    assert in_brief([], unavailable=7) == "None of the 7 measures is available from this source."

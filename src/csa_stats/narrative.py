@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from csa_stats.measures import Change
-from csa_stats.tables import fmt_count
+from csa_stats.tables import fmt_count, fmt_signed_pct
 
 
 def change_phrase(change: Change) -> str:
@@ -59,3 +59,38 @@ def demo_notice() -> str:
         "project's code and calibrated to published Coventry totals. They are not real police "
         "records and must not be quoted as Coventry's statistics.\n:::\n"
     )
+
+
+def in_brief(changes: list[tuple[str, Change]], unavailable: int) -> str:
+    """The chapter's verdict in one sentence: how many measures fell or rose by more than chance,
+    the largest of each, how many did not change clearly, and how many the source cannot give.
+
+    Examples
+    --------
+    >>> from csa_stats.measures import compare_counts
+    >>> in_brief([("ASB", compare_counts(5600, 6007)), ("Shoplifting", compare_counts(3600, 1763)),
+    ...           ("Drugs", compare_counts(1030, 1091))], unavailable=1)
+    'Of 4 measures, 1 fell clearly (ASB, −6.8%), 1 rose clearly (Shoplifting, +104.2%) and 1 did not change clearly; 1 is not available from this source.'
+    """
+    total = len(changes) + unavailable
+    measures = f"{total} measure{'s' * (total != 1)}"
+    if not changes:
+        return f"None of the {measures} is available from this source."
+    fell = [(name, c) for name, c in changes if c.significant and c.difference < 0]
+    rose = [(name, c) for name, c in changes if c.significant and c.difference > 0]
+    flat = len(changes) - len(fell) - len(rose)
+
+    def largest(group: list[tuple[str, Change]], label: str) -> str:
+        name, change = max(group, key=lambda item: abs(item[1].percent))
+        first = "largest: " if len(group) > 1 else ""
+        return f"{len(group)} {label} ({first}{name}, {fmt_signed_pct(change.percent)})"
+
+    parts = [largest(fell, "fell clearly")] if fell else []
+    parts += [largest(rose, "rose clearly")] if rose else []
+    parts += [f"{flat} did not change clearly"] if flat else []
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    tail = ""
+    if unavailable:
+        verb = "is" if unavailable == 1 else "are"
+        tail = f"; {unavailable} {verb} not available from this source"
+    return f"Of {measures}, {listed}{tail}."

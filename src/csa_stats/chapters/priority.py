@@ -42,11 +42,21 @@ def summary(ch: Chapter, key: str) -> str:
     """The verdict first: a sentence per available measure; then what the source cannot provide."""
     table = measure_table(ch, key)
     p, c = ch.params.period, ch.params.comparison
-    lines = [f"**{p.label} ({p.span}) against {c.label}, {ch.area.name}:**", ""]
-    for _, row in table[table["available"]].iterrows():
-        change = Change(int(row["current"]), int(row["previous"]), float(row["p_value"]))
-        lines.append(f"- {narrative.describe_change(str(row['label']), change, str(row['unit']))}")
+    changes = [
+        (
+            str(row["label"]),
+            Change(int(row["current"]), int(row["previous"]), float(row["p_value"])),
+        )
+        for _, row in table[table["available"]].iterrows()
+    ]
     missing = table[~table["available"]]
+    lines = [
+        f"**{p.label} ({p.span}) against {c.label}, {ch.area.name}.** "
+        + narrative.in_brief(changes, unavailable=len(missing)),
+        "",
+    ]
+    for (label, change), unit in zip(changes, table[table["available"]]["unit"], strict=True):
+        lines.append(f"- {narrative.describe_change(label, change, str(unit))}")
     if len(missing):
         lines += ["", ":::{admonition} Not available from this source\n:class: note\n"]
         lines += [f"- {row['label']}: {row['note']}." for _, row in missing.iterrows()]
