@@ -254,3 +254,27 @@ def test_text_that_is_not_utf8_names_the_file_and_column(tmp_path, lookups, area
     path.write_bytes(text)
     with pytest.raises(PoliceUkError, match=rf"{path}: a value of '{column}' is not valid UTF-8"):
         ingest(folder, area, lookups)
+
+
+def test_an_edit_inside_a_file_with_its_time_set_back_is_not_taken_from_the_cache(
+    tmp_path, lookups, area
+) -> None:
+    """Same size, same modification time, only the middle changed: still a different input."""
+    import os
+
+    folder = tmp_path / "edited"
+    folder.mkdir()
+    rows = [row(f"{i:064x}", "2024-01", A, "Burglary") for i in range(2_000)]  # ~400 KB
+    path = folder / "2024-01-west-midlands-street.csv"
+    path.write_bytes(police_uk_csv(rows))
+    cache = tmp_path / "cache"
+    assert not ingest(folder, area, lookups, cache).from_cache
+    stat = path.stat()
+    data = path.read_bytes()
+    middle = data.index(f"{1_000:064x}".encode())
+    path.write_bytes(data[:middle] + f"{9_999_999:064x}".encode() + data[middle + 64 :])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as `touch -r` would
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    again = ingest(folder, area, lookups, cache)
+    assert not again.from_cache
+    assert f"{9_999_999:064x}" in set(again.incidents["incident_id"])

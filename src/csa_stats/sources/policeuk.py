@@ -179,8 +179,11 @@ def find_files(path: Path) -> list[SourceFile]:
                     name=str(file),
                     month=match["month"],
                     force=match["force"],
+                    # What changes when the content does, without reading it all: any write
+                    # moves the change time (ctime), which, unlike mtime, cannot be set back
                     fingerprint=(
-                        f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}:{_edges_digest(file)}"
+                        f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:"
+                        f"{_edges_digest(file)}"
                     ),
                     read=file.read_bytes,
                     path=file,
