@@ -167,3 +167,12 @@ def test_the_plan_follows_serious_violence_through_the_chapters_proxy(
     assert f"{label}: {n:,} offences in 2024/25" in text
     violence = (police_uk_site / "book/chapters/serious_violence.html").read_text()
     assert label in violence  # the same measure the chapter's verdict follows
+
+
+def test_rates_on_demonstration_populations_are_flagged_on_real_data(police_uk_site) -> None:
+    """No --population: the ward populations are the demo's, so every rate says it is illustrative."""
+    wards = re.sub(r"<[^>]+>", "", (police_uk_site / "book/chapters/wards.html").read_text())
+    assert "These rates are illustrative:" in wards
+    findings = (police_uk_site / "book/chapters/key_findings.html").read_text()
+    assert "per 1,000 residents (on demonstration ward populations: illustrative)" in findings
+    assert "These rates are illustrative:" in re.sub(r"<[^>]+>", "", findings)

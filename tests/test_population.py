@@ -39,3 +39,20 @@ def test_an_unknown_ward_is_refused(area, tmp_path: Path) -> None:
     frame.loc[0, "ward_code"] = "E05000001"
     with pytest.raises(PopulationError, match="column 'ward_code', row 2"):
         read_population(area, _write(tmp_path, frame))
+
+
+def test_real_ward_populations_carry_no_demonstration_note(tmp_path, area) -> None:
+    from csa_stats.chapter import Chapter
+    from csa_stats.params import parse_parameters
+    from csa_stats.paths import demo_population_path
+
+    real = tmp_path / "wards.csv"
+    real.write_text(demo_population_path().read_text())  # the shape is what matters here
+    for values, expected in (
+        ({"period_end": "2025-03"}, "demonstration values"),
+        ({"period_end": "2025-03", "population_path": str(real)}, ""),
+    ):
+        chapter = Chapter(parse_parameters(values), area, pd.DataFrame(), pd.DataFrame(), tmp_path)
+        assert (
+            (expected in chapter.population_note()) if expected else chapter.population_note() == ""
+        )

@@ -39,6 +39,28 @@ class Chapter:
         return self.params.source == "demo"
 
     @property
+    def demo_populations(self) -> bool:
+        """True when the ward populations are the embedded demonstration values (no
+        ``population_path``): then every rate per resident is illustrative, whatever the data."""
+        return not self.params.population_path
+
+    def population_note(self) -> str:
+        """The sentence every table or chart of rates per resident carries when the ward
+        populations are demonstration values; empty when they are real."""
+        if not self.demo_populations:
+            return ""
+        if self.is_demo:
+            return (
+                "Ward populations are **demonstration values** that add up to the Census 2021 "
+                f"population of {self.area.name}; real ward populations can be supplied as an input."
+            )
+        return (
+            "**These rates are illustrative:** the ward populations are demonstration values "
+            f"(adding up to {self.area.name}'s Census 2021 population), not real ones; supply real "
+            "ward populations with `--population` to publish rates per resident."
+        )
+
+    @property
     def data_span(self) -> tuple[pd.Period, pd.Period]:
         """First and last month of the data."""
         month = self.incidents["month"]

@@ -57,10 +57,5 @@ def ward_ranking_section(ch: Chapter, wards: pd.DataFrame, what: str, unit: str,
         out_dir=ch.out_dir,
         index_label="Ward",
     )
-    note = (
-        "\nWard populations are **demonstration values** that add up to the Census 2021 population "
-        f"of {ch.area.name}; real ward populations can be supplied as an input.\n"
-        if ch.is_demo
-        else ""
-    )
-    return figure_block + "\n" + table_block + note
+    note = ch.population_note()
+    return figure_block + "\n" + table_block + (f"\n{note}\n" if note else "")

@@ -24,6 +24,15 @@ def _scope(ch: Chapter) -> str:
     )
 
 
+def _illustrative(ch: Chapter) -> str:
+    """A flag for a rate per resident worked out on demonstration populations from real data."""
+    return (
+        " (on demonstration ward populations: illustrative)"
+        if ch.demo_populations and not ch.is_demo
+        else ""
+    )
+
+
 def summary(ch: Chapter) -> str:
     """The verdict first: the period's headline numbers in sentences, then the caveats."""
     crime = measures.period_change(measures.crimes(ch.incidents), ch.params)
@@ -41,7 +50,8 @@ def summary(ch: Chapter) -> str:
         f"- The most recorded offence was {top_name.lower()}: {fmt_count(top_row['current'])} "
         f"offences, {fmt_pct(top_row['share_pct'])} of total recorded crime.",
         f"- {highest['ward_name']} had the highest rate, {fmt_rate(highest['rate_per_1000'])} crimes "
-        f"per 1,000 residents, and {fmt_pct(highest['share_pct'])} of all recorded crime.",
+        f"per 1,000 residents{_illustrative(ch)}, and {fmt_pct(highest['share_pct'])} of all "
+        "recorded crime.",
         "",
         ":::{admonition} How to read these figures\n:class: note\n\n"
         f"Each period is compared with {comparison.span} ({comparison.label}). A change is called "

@@ -119,10 +119,13 @@ def rates_section(ch: Chapter) -> str:
         index=rates.index,
     )
     top = rates["total_recorded_crime"].idxmax()
+    note = ch.population_note()
     intro = (
         "Rates are per 1,000 residents; the number in brackets is the ward's rank (1 = highest). "
         f"{top} had the highest rate of recorded crime, "
-        f"{fmt_rate(rates.loc[top, 'total_recorded_crime'])} per 1,000 residents.\n\n"
+        f"{fmt_rate(rates.loc[top, 'total_recorded_crime'])} per 1,000 residents."
+        + (f" {note}" if note else "")
+        + "\n\n"
     )
     return intro + publish_table(
         rates,
