@@ -209,6 +209,14 @@ def parse_parameters(values: dict[str, Any]) -> RunParameters:
         raise ParameterError(_first_error(error)) from None
 
 
+def _whole_years(kind: str, first: pd.Period, last: pd.Period) -> list[int]:
+    """The calendar (January to December) or financial (April to March) years, named by the year
+    they start in, that lie wholly between the months ``first`` and ``last``."""
+    start_month = 1 if kind == "calendar" else 4
+    starts = [pd.Period(f"{y}-{start_month:02d}", "M") for y in range(first.year, last.year + 1)]
+    return [start.year for start in starts if start >= first and start + 11 <= last]
+
+
 def check_against_data(params: RunParameters, first: pd.Period, last: pd.Period) -> None:
     """Check that the periods the parameters name are covered by data from ``first`` to ``last``.
 
@@ -239,19 +247,14 @@ def check_against_data(params: RunParameters, first: pd.Period, last: pd.Period)
             f"{comparison.start.strftime('%Y-%m')}, before the data; {coverage}"
         )
     if baseline.start < first or baseline.end > last:
-        start_month = 1 if params.baseline_kind == "calendar" else 4
-        years = [
-            y
-            for y in range(first.year, last.year + 1)
-            if pd.Period(f"{y}-{start_month:02d}", "M") >= first
-            and pd.Period(f"{y}-{start_month:02d}", "M") + 11 <= last
-        ]
-        span = f"{years[0]}" if len(years) == 1 else f"{years[0]} to {years[-1]}" if years else ""
-        hint = (
-            f"; a {params.baseline_kind} baseline year they cover: {span}"
-            if years
-            else f"; they hold no whole {params.baseline_kind} year"
-        )
+        kind = params.baseline_kind
+        years = _whole_years(kind, first, last)
+        if not years:
+            hint = f"; they hold no whole {kind} year"
+        elif len(years) == 1:
+            hint = f"; a {kind} baseline year they cover: {years[0]}"
+        else:
+            hint = f"; a {kind} baseline year they cover: {years[0]} to {years[-1]}"
         raise ParameterError(
             f"parameter baseline_year: the {params.baseline_kind} baseline {baseline.span} is "
             f"outside the data; {coverage}{hint}"
