@@ -282,9 +282,10 @@ class _FileCounts:
 def positions(
     table: pa.Table, name: str, value_set: pa.Array, source: SourceFile
 ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """For a dictionary-encoded column of ``table``: its distinct values, each row's index into them (-1 when
-    blank), and each row's position in ``value_set`` (-1 when not in it, -2 when blank). Computed
-    on the distinct values with Arrow, then spread to the rows with an array take.
+    """For the dictionary-encoded column ``name`` of ``table``: its distinct values, each row's
+    index into them (-1 when blank), and each row's position in ``value_set`` (-1 when not in it,
+    -2 when blank). Computed on the distinct values with Arrow, then spread to the rows with an
+    array take.
 
     Raises
     ------
