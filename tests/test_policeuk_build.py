@@ -167,6 +167,8 @@ def test_the_plan_follows_serious_violence_through_the_chapters_proxy(
     assert f"{label}: {n:,} offences in 2024/25" in text
     violence = (police_uk_site / "book/chapters/serious_violence.html").read_text()
     assert label in violence  # the same measure the chapter's verdict follows
+    # and the chapter says what the proxy counts, from serious_violence.yml
+    assert "offences of the police.uk crime types Robbery or Possession of weapons" in violence
 
 
 def test_rates_on_demonstration_populations_are_flagged_on_real_data(police_uk_site) -> None:

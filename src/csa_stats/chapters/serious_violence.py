@@ -14,7 +14,7 @@ import pandas as pd
 
 from csa_stats import charts
 from csa_stats.chapter import Chapter
-from csa_stats.definitions import SeriousViolenceDefinition, load_serious_violence
+from csa_stats.definitions import SeriousViolenceDefinition, describe, load_serious_violence
 from csa_stats.measures import compare_counts
 from csa_stats.progress import Progress, assess_measure, year_window
 from csa_stats.tables import (
@@ -276,8 +276,9 @@ def headline(ch: Chapter, assessment: Assessment, link: str) -> str:
     )
 
 
-def definition_section(assessment: Assessment) -> str:
-    """The definition in force, read from the configuration."""
+def definition_section(ch: Chapter, assessment: Assessment) -> str:
+    """The definition in force, read from the configuration, with what each measure counts in
+    words made from its filter."""
     d = assessment.definition
     lines = [
         f"The definition in force is read from `data/reference/{d.path.name}`; a partnership "
@@ -287,13 +288,14 @@ def definition_section(assessment: Assessment) -> str:
     for key, measure in d.measures.items():
         role = "the goal's series" if key == d.headline else "sub-measure"
         result = assessment.results.get(key)
-        lines.append(f"- **{measure.label}** ({role}): {measure.note or 'see the file'}.")
+        summary = f"{measure.note}; counted as " if measure.note else "counted as "
+        lines.append(f"- **{measure.label}** ({role}): {summary}{describe(measure, ch.area)}.")
         if isinstance(result, str):
             lines.append(f"  For this edition it is {result}.")
         elif result is not None and result.is_proxy:
             lines.append(
                 f"  This source cannot provide it; the proxy used instead is "
-                f"{result.measure.label.lower()}."
+                f"{result.measure.label.lower()}: {describe(result.measure, ch.area)}."
             )
     return "\n".join(lines) + "\n"
 
