@@ -9,7 +9,13 @@ import pytest
 import yaml
 
 from csa_stats import paths
-from csa_stats.definitions import NOT_AVAILABLE, DefinitionError, load_definitions, select
+from csa_stats.definitions import (
+    NOT_AVAILABLE,
+    DefinitionError,
+    load_definitions,
+    select,
+    select_measure,
+)
 from csa_stats.measures import measure_changes
 from csa_stats.params import parse_parameters
 from csa_stats.sources.demo import read_demo
@@ -217,3 +223,37 @@ def test_every_priority_chapter_defines_every_measure_it_shows(priority_key, are
     assert len(items) >= len(keys)
     for key in keys:
         assert f"- **{definitions.measures[key].label}**: " in note, key
+
+
+def test_every_part_of_pair_holds_record_by_record(demo, area) -> None:
+    # The chapters' caveats say a part's changes are not separate from its whole's: every record
+    # the part counts must be one the whole counts (not just fewer of them).
+    definitions = load_definitions()
+    for part, whole in definitions.part_of:
+        in_part = select_measure(demo, definitions.measures[part], area)
+        in_whole = select_measure(demo, definitions.measures[whole], area)
+        assert in_part.any(), part
+        assert not (in_part & ~in_whole).any(), (part, whole)
+
+
+def test_the_priority_caveats_name_the_parts_and_the_measures_tested(area, tmp_path) -> None:
+    from csa_stats.chapter import open_chapter
+    from csa_stats.chapters import priority
+
+    ch = open_chapter(out_dir=tmp_path, period_end="2025-03")
+    places = priority.summary(ch, "public_places")
+    caveats = places[places.index(":::{admonition} Caveats") :]
+    # all twelve of the chapter's measures are in the demo data; the ASB types are ASB
+    assert "12 measures are tested at once" in caveats
+    assert (
+        "personal ASB, nuisance ASB, environmental ASB and ASB in the city centre are part of "
+        "anti-social behaviour" in caveats
+    )
+    assert (
+        "possession of drugs and trafficking (supply) of drugs are part of drug offences" in caveats
+    )
+    # the demo holds no offender records: reoffending and first-time entrants are not tested
+    offending = priority.summary(ch, "offending")
+    listed = len(load_definitions().priorities["offending"]["measures"])
+    assert f"{listed - 2} measures are tested at once" in offending
+    assert "Month to month, serious violence varies about" in offending

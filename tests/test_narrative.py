@@ -66,3 +66,24 @@ def test_the_verdict_in_brief_counts_and_names_the_clear_changes() -> None:
     )
     assert in_brief(changes[3:], unavailable=0) == "Of 1 measure, 1 did not change clearly."
     assert in_brief([], unavailable=7) == "None of the 7 measures is available from this source."
+
+
+def test_labels_read_inside_a_sentence_keep_their_abbreviations() -> None:
+    from csa_stats.narrative import mid_sentence
+
+    assert mid_sentence("Personal ASB") == "personal ASB"
+    assert mid_sentence("ASB in the city centre") == "ASB in the city centre"
+    assert mid_sentence("VAWG") == "VAWG"
+    assert mid_sentence("Violence with injury") == "violence with injury"
+
+
+def test_the_dispersion_caveat_says_whether_the_test_suits_the_counts() -> None:
+    from csa_stats.narrative import dispersion_caveat
+
+    over = dispersion_caveat("Anti-social behaviour", 2.61, limit=1.5)
+    assert "anti-social behaviour varies about 2.6 times as much" in over
+    assert "may not be real" in over
+    suits = dispersion_caveat("Hate crime", 1.2, limit=1.5)
+    assert "varies about as much as that (dispersion 1.2), so the test suits it" in suits
+    unknown = dispersion_caveat("Hate crime", None, limit=1.5)
+    assert "Hate crime" not in unknown and "often vary more" in unknown

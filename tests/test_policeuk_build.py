@@ -178,3 +178,14 @@ def test_rates_on_demonstration_populations_are_flagged_on_real_data(police_uk_s
     findings = (police_uk_site / "book/chapters/key_findings.html").read_text()
     assert "per 1,000 residents (on demonstration ward populations: illustrative)" in findings
     assert "These rates are illustrative:" in re.sub(r"<[^>]+>", "", findings)
+
+
+def test_the_caveats_cover_only_what_the_source_provides(police_uk_site) -> None:
+    places = (police_uk_site / "book/chapters/priority_public_places.html").read_text()
+    caveats = re.sub(r"<[^>]+>", "", places.split("Caveats", 1)[1].split("The measures", 1)[0])
+    # police.uk has no ASB types: only the city centre's ASB is a part of ASB here
+    assert "ASB in the city centre is part of anti-social behaviour" in caveats
+    assert "personal ASB" not in caveats
+    # hate crime, the exploitation chapter's headline, needs hate strands police.uk does not have
+    exploitation = (police_uk_site / "book/chapters/priority_exploitation.html").read_text()
+    assert "crime counts often vary more" in exploitation

@@ -71,3 +71,21 @@ def test_stl_parts_add_up_to_the_series() -> None:
     rebuilt = parts["trend"] + parts["seasonal"] + parts["remainder"]
     assert np.allclose(rebuilt, series.to_numpy())
     assert parts["trend"].iloc[-6] < parts["trend"].iloc[6]
+
+
+@pytest.mark.parametrize(("alpha", "level"), [(0.0, 300.0), (0.01, 300.0), (0.02, 150.0)])
+def test_the_dispersion_measures_how_much_more_than_chance_the_counts_vary(
+    alpha: float, level: float
+) -> None:
+    # Negative binomial counts with mean m have variance m + alpha * m^2: about 1 + alpha * m
+    # times a Poisson count's (the chapters' caveats quote this figure); Poisson: 1.
+    # The statistic has about 83 degrees of freedom: one series' figure can be 30-40% off; the
+    # average of twenty is within about 10%. (Raw counts' variance over their mean, with the trend
+    # and season left in, would be far above 1 for Poisson counts.)
+    rng = np.random.default_rng(7)
+    ratios = []
+    for _ in range(20):
+        series = simulate(rng, -0.03, level, nb_alpha=alpha)
+        ratios.append(fit_trend(series).dispersion / (1 + alpha * float(series.mean())))
+    assert all(0.5 < r < 1.6 for r in ratios)
+    assert np.mean(ratios) == pytest.approx(1.0, abs=0.12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from csa_stats.measures import Change
+from csa_stats.measures import ALPHA, Change
 from csa_stats.tables import fmt_count, fmt_signed_pct
 
 
@@ -88,9 +88,82 @@ def in_brief(changes: list[tuple[str, Change]], unavailable: int) -> str:
     parts = [largest(fell, "fell clearly")] if fell else []
     parts += [largest(rose, "rose clearly")] if rose else []
     parts += [f"{flat} did not change clearly"] if flat else []
-    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     tail = ""
     if unavailable:
         verb = "is" if unavailable == 1 else "are"
         tail = f"; {unavailable} {verb} not available from this source"
-    return f"Of {measures}, {listed}{tail}."
+    return f"Of {measures}, {listed(parts)}{tail}."
+
+
+def mid_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: the first letter lower case, unless the first word is
+    an abbreviation (``"Personal ASB"`` -> ``"personal ASB"``; ``"ASB in the city centre"`` stays)."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def listed(items: list[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def many_tests_caveat(tested: int) -> str:
+    """Why one clear change among many measures is weak evidence on its own.
+
+    Examples
+    --------
+    >>> many_tests_caveat(12)
+    '12 measures are tested at once: even if nothing had changed, about 1 in 20 would look clear by chance (0.6 of the 12 on average), so one clear change among them is weak evidence on its own.'
+    """
+    return (
+        f"{tested} measures are tested at once: even if nothing had changed, about 1 in "
+        f"{round(1 / ALPHA)} would look clear by chance ({tested * ALPHA:.1f} of the {tested} on "
+        "average), so one clear change among them is weak evidence on its own."
+    )
+
+
+def dispersion_caveat(label: str, dispersion: float | None, limit: float) -> str:
+    """What the test of change assumes, and whether the chapter's headline series bears it out:
+    ``dispersion`` is how many times as much its monthly counts vary around their trend and season
+    as chance alone (a Poisson process) would make them; ``None`` when no model could be fitted."""
+    assumption = (
+        "The test of each change assumes the counts vary only as much as chance alone makes them "
+        "(a Poisson process)"
+    )
+    if dispersion is None:
+        return (
+            f"{assumption}; crime counts often vary more, so a change only just called clear may "
+            "not be real."
+        )
+    if dispersion > limit:
+        return (
+            f"{assumption}. Month to month, {mid_sentence(label)} varies about {dispersion:.1f} "
+            "times as much as that around its trend and season, so a change only just called "
+            "clear may not be real."
+        )
+    return (
+        f"{assumption}. Month to month, {mid_sentence(label)} varies about as much as that "
+        f"(dispersion {dispersion:.1f}), so the test suits it."
+    )
+
+
+def parts_caveat(groups: list[tuple[str, list[str]]]) -> str:
+    """Which measures are parts of others, as (whole, parts) label pairs in chapter order.
+
+    Examples
+    --------
+    >>> parts_caveat([("Anti-social behaviour", ["Personal ASB", "Nuisance ASB"]),
+    ...               ("Drug offences", ["Possession of drugs"])])
+    'Some measures are parts of others, so their changes are not separate findings: personal ASB and nuisance ASB are part of anti-social behaviour; possession of drugs is part of drug offences.'
+    """
+    clauses = [
+        f"{listed([mid_sentence(p) for p in parts])} {'is' if len(parts) == 1 else 'are'} part of "
+        f"{mid_sentence(whole)}"
+        for whole, parts in groups
+    ]
+    return (
+        "Some measures are parts of others, so their changes are not separate findings: "
+        + "; ".join(clauses)
+        + "."
+    )

@@ -6,13 +6,15 @@ each reports and which series its trend model is fitted to.
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 
 from csa_stats import charts, measures, narrative, trends
 from csa_stats.chapter import Chapter
 from csa_stats.chapters.common import ward_ranking_section
-from csa_stats.definitions import availability, describe, load_definitions
-from csa_stats.measures import Change
+from csa_stats.definitions import Measure, availability, describe, load_definitions
+from csa_stats.measures import ALPHA, Change
 from csa_stats.tables import (
     change_columns,
     fmt_count,
@@ -63,7 +65,65 @@ def summary(ch: Chapter, key: str) -> str:
         lines += [
             "\nThese measures need data that the source used for this edition does not hold; they are never shown as zero.\n:::"
         ]
+    lines += ["", caveats(ch, key, [str(k) for k in table.index[table["available"]]])]
     return "\n".join(lines) + "\n"
+
+
+def _headline_series(ch: Chapter, key: str) -> tuple[Measure, pd.Series | None]:
+    """The priority's headline measure and its monthly counts to the end of the period (``None``
+    when the source cannot provide it)."""
+    headline = str(_priority(key)["headline"])
+    measure = load_definitions().measures[headline]
+    if availability(measure, ch.incidents) is not None:
+        return measure, None
+    series = measures.monthly_measure(ch.incidents, headline, ch.area)
+    return measure, series[series.index <= ch.params.period.end.start_time]
+
+
+def caveats(ch: Chapter, key: str, available: list[str]) -> str:
+    """What to keep in mind when reading the verdict, for the top of the chapter: what a clear
+    change means, how many measures are tested at once, whether the headline series varies more
+    than the test assumes (from its fitted model), which measures are parts of others (the
+    configuration's ``part_of`` pairs) and what recorded figures count."""
+    p, c = ch.params.period, ch.params.comparison
+    items = [
+        f"Each measure counts {p.label} ({p.span}) against {c.label}: one period against one "
+        f"period. A change is called clear when one at least as large would happen less than "
+        f"{ALPHA:.0%} of the time if nothing had really changed (see the "
+        "[methodology](../methodology.md)); the trend below shows the longer run."
+    ]
+    if len(available) > 1:
+        items.append(narrative.many_tests_caveat(len(available)))
+    measure, series = _headline_series(ch, key)
+    dispersion = None
+    if series is not None:
+        with contextlib.suppress(ValueError):  # too few months for a model: the general caveat
+            dispersion = trends.fit_trend(series).dispersion
+    items.append(
+        narrative.dispersion_caveat(measure.label, dispersion, trends.OVERDISPERSION_LIMIT)
+    )
+    definitions = load_definitions()
+    wholes: dict[str, list[str]] = {}
+    for part, whole in definitions.part_of:
+        if part in available and whole in available:
+            wholes.setdefault(whole, []).append(part)
+    if wholes:
+        order = {name: i for i, name in enumerate(available)}
+        groups = [
+            (
+                definitions.measures[whole].label,
+                [definitions.measures[p].label for p in sorted(parts, key=order.__getitem__)],
+            )
+            for whole, parts in sorted(wholes.items(), key=lambda item: order[item[0]])
+        ]
+        items.append(narrative.parts_caveat(groups))
+    items.append(
+        "Recorded figures count what is reported to and recorded by the police, not all that "
+        "happens: a change can come from reporting or recording as well as from crime."
+    )
+    return (
+        ":::{admonition} Caveats\n:class: note\n\n" + "\n".join(f"- {i}" for i in items) + "\n:::"
+    )
 
 
 def measures_section(ch: Chapter, key: str) -> str:
@@ -86,15 +146,12 @@ def measures_section(ch: Chapter, key: str) -> str:
 
 def trend_section(ch: Chapter, key: str) -> str:
     """The headline series with the count model's underlying trend, and the annual change."""
-    headline = str(_priority(key)["headline"])
-    measure = load_definitions().measures[headline]
-    reason = availability(measure, ch.incidents)
-    if reason is not None:
+    measure, series = _headline_series(ch, key)
+    if series is None:
+        reason = availability(measure, ch.incidents)
         return (
             f"{measure.label}, this priority's headline series, is {reason}: no trend is shown.\n"
         )
-    series = measures.monthly_measure(ch.incidents, headline, ch.area)
-    series = series[series.index <= ch.params.period.end.start_time]
     fit = trends.fit_trend(series)
     low, high = fit.annual_change_ci
     direction = "falling" if fit.annual_change_pct < 0 else "rising"
