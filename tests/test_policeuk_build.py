@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from csa_stats.definitions import load_definitions
 from csa_stats.params import parse_parameters
 from csa_stats.pipeline import build
 from csa_stats.sources import policeuk_sample as sample
@@ -186,6 +187,13 @@ def test_the_caveats_cover_only_what_the_source_provides(police_uk_site) -> None
     # police.uk has no ASB types: only the city centre's ASB is a part of ASB here
     assert "ASB in the city centre is part of anti-social behaviour" in caveats
     assert "personal ASB" not in caveats
-    # hate crime, the exploitation chapter's headline, needs hate strands police.uk does not have
+    # serious violence, the offending chapter's headline, needs flags police.uk does not have: no
+    # model, so the general caveat, and no trend to point to
+    offending = (police_uk_site / "book/chapters/priority_offending.html").read_text()
+    assert "crime counts often vary more" in offending
+    assert "the trend below shows" not in offending
+    # none of the exploitation chapter's measures: no verdict, so no caveats
     exploitation = (police_uk_site / "book/chapters/priority_exploitation.html").read_text()
-    assert "crime counts often vary more" in exploitation
+    listed = len(load_definitions().priorities["exploitation"]["measures"])
+    assert f"None of the {listed} measures is available" in exploitation
+    assert "Caveats" not in exploitation

@@ -84,17 +84,21 @@ def caveats(ch: Chapter, key: str, available: list[str]) -> str:
     """What to keep in mind when reading the verdict, for the top of the chapter: what a clear
     change means, how many measures are tested at once, whether the headline series varies more
     than the test assumes (from its fitted model), which measures are parts of others (the
-    configuration's ``part_of`` pairs) and what recorded figures count."""
+    configuration's ``part_of`` pairs) and what recorded figures count. Nothing when the source
+    provides none of the measures: there is no verdict to read with care."""
+    if not available:
+        return ""
     p, c = ch.params.period, ch.params.comparison
+    measure, series = _headline_series(ch, key)
+    longer_run = "; the trend below shows the longer run" if series is not None else ""
     items = [
         f"Each measure counts {p.label} ({p.span}) against {c.label}: one period against one "
         f"period. A change is called clear when one at least as large would happen less than "
         f"{ALPHA:.0%} of the time if nothing had really changed (see the "
-        "[methodology](../methodology.md)); the trend below shows the longer run."
+        f"[methodology](../methodology.md)){longer_run}."
     ]
     if len(available) > 1:
         items.append(narrative.many_tests_caveat(len(available)))
-    measure, series = _headline_series(ch, key)
     dispersion = None
     if series is not None:
         with contextlib.suppress(ValueError):  # too few months for a model: the general caveat
