@@ -116,7 +116,7 @@ def caveats(ch: Chapter, key: str, available: list[str]) -> str:
         groups = [
             (
                 definitions.measures[whole].label,
-                [definitions.measures[p].label for p in sorted(parts, key=order.__getitem__)],
+                [definitions.measures[name].label for name in sorted(parts, key=order.__getitem__)],
             )
             for whole, parts in sorted(wholes.items(), key=lambda item: order[item[0]])
         ]
