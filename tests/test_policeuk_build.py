@@ -19,6 +19,12 @@ from csa_stats.taxonomy import load_area
 pytestmark = pytest.mark.build
 
 COVENTRY = "E08000026"
+HOSTILE_FOLDER = "files `<b onmouseover=alert(1)>x` {sub}`y` [z](https:"
+HOSTILE_TYPES = (
+    "<img src=x onerror=alert(document.domain)>",
+    "[a link](https://evil.example)",
+    "`code` {sub}`role` *em* {{ sub }}",
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +50,17 @@ def police_uk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
     geography = sample.Geography(sorted(ours), sorted(ours), neighbours, area_share=0.6)
     months = [str(p) for p in pd.period_range("2017-04", "2025-03", freq="M")]
-    sample.write_months(root / "files", months, 1200, geography, missing=("2019-07",))
-    return root / "files", lookups
+    # A folder name and crime types carrying markup, as a hostile or careless file might: the site
+    # must show them as text (tested below).
+    files = root / HOSTILE_FOLDER
+    written = sample.write_months(files, months, 1200, geography, missing=("2019-07",))
+    with written[-3].open("a", encoding="utf-8") as handle:
+        header = written[-3].read_text(encoding="utf-8").splitlines()[1].split(",")
+        for number, crime_type in enumerate(HOSTILE_TYPES):
+            row = [*header[:9], crime_type, *header[10:]]
+            row[0] = f"hostile{number}"
+            handle.write(",".join(row) + "\n")
+    return files, lookups
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +212,20 @@ def test_the_caveats_cover_only_what_the_source_provides(police_uk_site) -> None
     listed = len(load_definitions().priorities["exploitation"]["measures"])
     assert f"None of the {listed} measures is available" in exploitation
     assert "Caveats" not in exploitation
+
+
+def test_text_from_the_files_is_shown_as_text_never_as_markup(police_uk_site) -> None:
+    """Crime types and a folder name carrying HTML, a Markdown link, a MyST role and backticks
+    appear on the data page as their own text (HTML-escaped), and add no element or link."""
+    from html import escape
+
+    page = (police_uk_site / "book/data_and_caveats.html").read_text()
+    for crime_type in HOSTILE_TYPES:
+        assert escape(crime_type, quote=False) in page, crime_type
+    assert escape("<b onmouseover=alert(1)>x", quote=False) in page  # the folder, in the footer too
+    for site_page in police_uk_site.rglob("*.html"):
+        html = site_page.read_text()
+        assert "<img src=x" not in html
+        assert "<b onmouseover" not in html
+        assert 'href="https://evil.example' not in html
+        assert "<sub>role</sub>" not in html and "<em>em</em>" not in html

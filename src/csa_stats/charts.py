@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from csa_stats.params import Window
+from csa_stats.text import option_text
 
 STYLE = Path(__file__).with_name("style") / "csa.mplstyle"
 #: Okabe-Ito colours by role.
@@ -154,7 +155,7 @@ def publish_figure(
     )
     plt.close(fig)
     data.to_csv(downloads / f"{name}.csv")
-    alt_text = " ".join(alt.split()).replace('"', "'")
+    alt_text = option_text(alt)
     return (
         f":::{{figure}} figures/{name}.png\n:name: fig-{name}\n:alt: {alt_text}\n:width: 100%\n\n"
         f"{caption} [Download the chart's data (CSV)](downloads/{name}.csv)\n:::\n"

@@ -34,6 +34,7 @@ from csa_stats.chapter import Chapter, prepare, source_findings
 from csa_stats.chapters import serious_violence
 from csa_stats.params import RunParameters, parse_parameters
 from csa_stats.taxonomy import Area
+from csa_stats.text import md_text, one_line
 
 #: Chapter notebooks in reading order (file stems in ``notebooks/``).
 CHAPTERS: tuple[str, ...] = (
@@ -71,13 +72,13 @@ class BuildResult:
 
 def source_label(params: RunParameters, markup: bool = True) -> str:
     """The data source in words, for the page: demo data or the extract's file name."""
-    name = Path(params.data_path).name
+    # The file name is the user's: shown as escaped text, never inside inline code, which a
+    # backtick in the name would close.
+    name = md_text(Path(params.data_path).name) if markup else one_line(Path(params.data_path).name)
     return {
         "demo": "synthetic demonstration data (not real police records)",
-        "extract": f"partnership extract `{name}`" if markup else f"partnership extract {name}",
-        "police-uk": f"police.uk street-level data (`{name}`)"
-        if markup
-        else f"police.uk street-level data ({name})",
+        "extract": f"partnership extract {name}",
+        "police-uk": f"police.uk street-level data ({name})",
     }[params.source]
 
 
@@ -113,7 +114,8 @@ def data_statement(incidents: pd.DataFrame, findings: list[str]) -> str:
     ]
     if findings:
         lines += ["", "Reading the police.uk files found:", ""]
-        lines += [f"- {line[0].upper()}{line[1:]}" for line in findings]
+        # The findings quote the files (an unknown crime type, say): text, never markup.
+        lines += [f"- {md_text(line[0].upper() + line[1:])}" for line in findings]
     return "\n".join(lines) + "\n"
 
 

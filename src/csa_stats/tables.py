@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from csa_stats.text import md_text
+
 
 def fmt_count(value: object) -> str:
     """``38509`` -> ``"38,509"``; missing -> ``".."`` (the statistical convention)."""
@@ -114,4 +116,6 @@ def publish_table(
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A cell shows its text, never markup: a ward, offence or indicator name may come from an
+    input."""
+    return md_text(text)

@@ -16,6 +16,7 @@ from csa_stats.chapter import Chapter
 from csa_stats.indicators import latest_changes, load_indicators, read_indicator_table
 from csa_stats.plan import load_plan, plan_rows
 from csa_stats.tables import fmt_count, fmt_signed_pct
+from csa_stats.text import md_text
 
 #: Statuses in the order they are counted on the page.
 STATUSES = (
@@ -77,8 +78,10 @@ def _latest(row: pd.Series) -> str:
     value = float(row["latest"])
     whole = value == round(value) and "%" not in str(row["unit"])
     shown = fmt_count(value) if whole else f"{value:,.1f}"
-    unit = str(row["unit"])
-    return f"{shown}{'' if unit.startswith('%') else ' '}{unit} in {row['period']}"
+    unit = str(row["unit"])  # the indicators file's own words: text, not markup
+    return (
+        f"{shown}{'' if unit.startswith('%') else ' '}{md_text(unit)} in {md_text(row['period'])}"
+    )
 
 
 def _line(row: pd.Series) -> str:
@@ -93,7 +96,7 @@ def _line(row: pd.Series) -> str:
         else ""
     )
     note = f" ({row['note']})" if row.get("note") else ""
-    source = f" Source: {row['source']}." if row.get("source") else ""
+    source = f" Source: {md_text(row['source'])}." if row.get("source") else ""
     return (
         f"- {name}: {_latest(row)}{change}; wanted: {wanted}. "
         f"Status: **{row['status']}**{note}.{source}"
@@ -160,7 +163,7 @@ def peers_section(ch: Chapter) -> str:
         f"{ch.area.name} beside the other local authorities of its police force, {p.label}, from "
         "police.uk records. This is not the Home Office's most similar group comparison: these "
         "authorities differ in ways the plot does not adjust for (size of city centre, students, "
-        f"visitors). Populations: {populations['source'].iloc[0]}. Records whose LSOA the lookups "
+        f"visitors). Populations: {md_text(populations['source'].iloc[0])}. Records whose LSOA the lookups "
         f"do not place: {fmt_count(unplaced)} (left out). Priority one's headline is followed "
         "through its police.uk proxy and priority two's is ASB; priority three's, hate crime, is "
         "not recorded in police.uk files, so recorded crime as a whole is shown instead.\n:::\n"
