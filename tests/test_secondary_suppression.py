@@ -3,7 +3,9 @@
 The check is independent of the code's own (linear-algebra) rule: for every withheld cell, two
 linear programmes find the smallest and largest value it could take given everything published (the
 unwithheld cells, the published totals, and that counts are not negative). A cell is protected when
-the two differ.
+the two differ. A reader may also take every withheld cell to be at least 1 (what `[c]` suggests):
+wherever the published figures allow that reading, no cell may be pinned down to its true value
+under it either.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from csa_stats.disclosure import DisclosureError, exposed_cells, protect_table
 
 
 def value_range(
-    counts: np.ndarray, withheld: np.ndarray, margins: str
+    counts: np.ndarray, withheld: np.ndarray, margins: str, lower: int = 0
 ) -> list[tuple[float, float]]:
-    """The smallest and largest value of each withheld cell consistent with what is published."""
+    """The smallest and largest value of each withheld cell consistent with what is published and
+    with every withheld cell being at least ``lower`` (but those in a total of 0, which a reader
+    knows are 0); empty when nothing is consistent."""
     cells = [tuple(ij) for ij in np.argwhere(withheld)]
     rows, cols = counts.shape
     equations, totals = [], []
@@ -36,15 +40,26 @@ def value_range(
             known = sum(counts[c] for c in line if not withheld[c])
             equations.append(row)
             totals.append(sum(counts[c] for c in line) - known)
+    in_zero_total = {c for line in lines if sum(counts[c] for c in line) == 0 for c in line}
+    bounds = [(0 if cell in in_zero_total else lower, None) for cell in cells]
     ranges = []
     for k in range(len(cells)):
         objective = np.zeros(len(cells))
         objective[k] = 1.0
-        low = linprog(objective, A_eq=equations or None, b_eq=totals or None, bounds=(0, None))
-        high = linprog(-objective, A_eq=equations or None, b_eq=totals or None, bounds=(0, None))
+        low = linprog(objective, A_eq=equations or None, b_eq=totals or None, bounds=bounds)
+        if lower and low.status == 2:
+            return []  # no reading with every withheld cell at least 1 fits the figures
+        high = linprog(-objective, A_eq=equations or None, b_eq=totals or None, bounds=bounds)
         assert low.status == 0 and high.status == 0
         ranges.append((low.fun, -high.fun))
     return ranges
+
+
+def _pins(bounds: tuple[float, float], true: int) -> bool:
+    """Whether a cell's range leaves one value, its true one (a reading that takes a withheld 0 to
+    be at least 1 may pin it to 1, wrongly: that gives nothing away)."""
+    low, high = bounds
+    return high - low < 0.5 and abs(low - true) < 0.5
 
 
 small_counts = st.integers(0, 30).map(lambda v: v if v % 3 else v % 6)  # many 0 to 5
@@ -75,13 +90,18 @@ def test_no_withheld_cell_can_be_worked_out_from_the_totals(margins: str, data) 
         # refused only when the totals alone give a small count away: withholding every cell of
         # the table still leaves one pinned down
         everything = np.ones(values.shape, dtype=bool)
-        ranges = value_range(values, everything, margins)
         small = [
             k
             for k, (i, j) in enumerate(np.argwhere(everything))
             if table.columns[j] in sensitive and 1 <= values[i, j] <= 4
         ]
-        assert any(ranges[k][1] - ranges[k][0] < 0.5 for k in small)
+        truth = values[everything]
+        pinned = [
+            any(_pins(ranges[k], truth[k]) for k in small)
+            for ranges in (value_range(values, everything, margins, lower) for lower in (0, 1))
+            if ranges
+        ]
+        assert any(pinned)
         return
     withheld = protected.isna().to_numpy()
 
@@ -92,9 +112,12 @@ def test_no_withheld_cell_can_be_worked_out_from_the_totals(margins: str, data) 
     # nothing published is changed
     shown = ~withheld
     assert (protected.to_numpy(dtype="float64", na_value=np.nan)[shown] == values[shown]).all()
-    # secondary: no withheld cell is pinned down, even knowing that counts are not negative
-    for low, high in value_range(values, withheld, margins):
-        assert high - low > 0.5
+    # secondary: no withheld cell is pinned down, knowing that counts are not negative, nor
+    # taking every withheld cell to be at least 1
+    for lower in (0, 1):
+        ranges = value_range(values, withheld, margins, lower)
+        for (low, high), true in zip(ranges, values[withheld], strict=False):
+            assert not _pins((low, high), true), (lower, low, high, true)
     # and a table with nothing small in its sensitive columns is left alone
     if not any(table[c].between(1, 4).any() for c in sensitive):
         assert not withheld.any()
@@ -127,3 +150,11 @@ def test_with_row_and_column_totals_the_withheld_cells_form_a_rectangle() -> Non
 def test_a_cell_alone_in_its_total_cannot_be_protected() -> None:
     with pytest.raises(DisclosureError, match=r"cell \(0, a\) cannot be protected"):
         protect_table(pd.DataFrame({"a": [3]}), ["a"])
+
+
+def test_a_total_of_two_over_two_small_cells_and_zeros_hides_a_zero_too() -> None:
+    """The case found: a city total of 2, two wards of 1 and every other ward 0. Withholding the
+    two 1s alone pins each to exactly 1 for a reader who takes `[c]` to be 1 to 4."""
+    table = pd.DataFrame({"hate": [0, 1, 0, 1, 0, 0]})
+    withheld = protect_table(table, ["hate"])["hate"].isna().tolist()
+    assert withheld == [True, True, False, True, False, False]  # the first zero joins them

@@ -10,24 +10,71 @@ elsewhere), a column with a single withheld cell gives it away by subtraction; w
 the withheld cells must not be pinned down by the rows and columns together. So further cells are
 withheld until no withheld cell is determined by the published totals and cells: exactly (its unit
 vector lies in the row space of the totals' equations over the withheld cells), or, where withheld
-zeros are involved, within the bounds that counts are not negative (linear programming). Each
-further cell is the one that leaves fewest cells exposed, then the smallest count above zero.
-Property tests check the result over random tables with an independent linear-programming check.
+zeros are involved, within the bounds that counts are not negative (linear programming). A reader
+may also take every withheld cell to be at least 1 (the symbol's usual meaning): where the figures
+allow that reading, no cell may be pinned down to its true value under it either (a total of 2
+split over two withheld cells, with every other cell 0, pins both to 1, so a zero is withheld too). Each further cell is the
+one that leaves fewest cells exposed, then the smallest count above zero. Property tests check the
+result over random tables with an independent linear-programming check.
+
+The policy (the range withheld, the symbol, which measures and breakdowns are sensitive) is
+configuration: ``data/reference/disclosure.yml``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.optimize import linprog
 
+from csa_stats import paths
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What is withheld, how it is shown, and which counts are sensitive."""
+
+    low: int
+    high: int
+    shown_as: str
+    sensitive_by_ward: frozenset[str]
+    sensitive_breakdowns: frozenset[str]
+
+
+@cache
+def load_policy() -> Policy:
+    """The disclosure policy in ``data/reference/disclosure.yml``."""
+    raw = yaml.safe_load((paths.reference_dir() / "disclosure.yml").read_text(encoding="utf-8"))
+    return Policy(
+        low=int(raw["low"]),
+        high=int(raw["high"]),
+        shown_as=str(raw["shown_as"]),
+        sensitive_by_ward=frozenset(map(str, raw["sensitive_by_ward"])),
+        sensitive_breakdowns=frozenset(map(str, raw["sensitive_breakdowns"])),
+    )
+
+
 #: Smallest and largest counts that are withheld in sensitive categories.
-LOW, HIGH = 1, 4
+LOW, HIGH = load_policy().low, load_policy().high
 #: How a withheld cell is shown.
-SUPPRESSED = "[c]"
+SUPPRESSED = load_policy().shown_as
+
+
+def is_sensitive_by_ward(measure: str) -> bool:
+    """Whether a measure's counts by ward are protected."""
+    return measure in load_policy().sensitive_by_ward
+
+
+def is_sensitive_breakdown(column: str) -> bool:
+    """Whether a breakdown (victim sex, age band, hate strand) is protected whatever the measure."""
+    return column in load_policy().sensitive_breakdowns
+
 
 Margins = Literal["columns", "rows", "both"]
 
@@ -144,6 +191,12 @@ def protect_table(
     while exposed := _unprotected(values, withheld, margins):
         partner = _partner(values, withheld, exposed, margins)
         if partner is None:
+            # The cell-by-cell search is greedy and can corner itself: withhold every cell that
+            # is not known to be 0 (in a total of 0) and check that again.
+            withheld = ~_known_zero(values, margins)
+            exposed = _unprotected(values, withheld, margins)
+            if not exposed:
+                break
             i, j = exposed[0]
             raise DisclosureError(
                 f"cell ({counts.index[i]}, {counts.columns[j]}) cannot be protected: the published "
@@ -160,11 +213,35 @@ def _unprotected(
     """Withheld cells the published figures determine: exactly (linear algebra), or, where a
     withheld cell is zero, by the bounds that counts are not negative (linear programming)."""
     exposed = exposed_cells(withheld, margins)
-    if exposed or not (values[withheld] == 0).any():
+    if exposed or not withheld.any():
         return exposed
     cells = [(int(i), int(j)) for i, j in np.argwhere(withheld)]
-    ranges = value_ranges(values, withheld, margins)
-    return [cell for cell, (low, high) in zip(cells, ranges, strict=True) if high - low < 0.5]
+    pinned: list[tuple[int, int]] = []
+    # At least 0 (what is true), or at least 1 (what the symbol suggests), if the figures allow it.
+    for lower in (0, LOW):
+        if lower == 0 and not (values[withheld] == 0).any():
+            continue  # with no withheld zero, a line's withheld cells are never all pinned at 0
+        ranges = value_ranges(values, withheld, margins, lower)
+        if ranges is None:
+            continue  # the published figures rule this reading out
+        # Pinned to its true value: a reading that pins a withheld 0 to 1 is wrong, and gives
+        # nothing away.
+        pinned += [
+            cell
+            for cell, (low, high) in zip(cells, ranges, strict=True)
+            if high - low < 0.5 and abs(low - values[cell]) < 0.5 and cell not in pinned
+        ]
+    return pinned
+
+
+def _known_zero(values: np.ndarray, margins: Margins) -> np.ndarray:
+    """Cells in a published total of 0, which every reader knows are 0: withholding one hides
+    nothing."""
+    known = np.zeros(values.shape, dtype=bool)
+    for line in _lines(values.shape, margins):
+        if values[line].sum() == 0:
+            known |= line
+    return known
 
 
 def _partner(
@@ -176,12 +253,7 @@ def _partner(
     """The next cell to withhold: of the cells sharing a total with an exposed cell, the one that
     leaves the fewest cells exposed; then the smallest count above zero (zeros last, since a
     withheld zero beside a small count can narrow it down), ties broken by position."""
-    # A cell in a total of zero is known to be zero: withholding it hides nothing.
-    known = np.zeros(values.shape, dtype=bool)
-    for line in _lines(values.shape, margins):
-        if values[line].sum() == 0:
-            known |= line
-    blocked = withheld | known
+    blocked = withheld | _known_zero(values, margins)
     candidates: set[tuple[int, int]] = set()
     for i, j in exposed:
         if margins in ("columns", "both"):
@@ -200,10 +272,11 @@ def _partner(
 
 
 def value_ranges(
-    values: np.ndarray, withheld: np.ndarray, margins: Margins
-) -> list[tuple[float, float]]:
+    values: np.ndarray, withheld: np.ndarray, margins: Margins, lower: int = 0
+) -> list[tuple[float, float]] | None:
     """The smallest and largest value each withheld cell could take, given the published cells,
-    the published totals and that counts are not negative (two linear programmes a cell)."""
+    the published totals and that each is at least ``lower`` (two linear programmes a cell);
+    ``None`` when no values at least ``lower`` fit the published figures."""
     cells = [(int(i), int(j)) for i, j in np.argwhere(withheld)]
     equations, totals = [], []
     for line in _lines(values.shape, margins):
@@ -215,7 +288,33 @@ def value_ranges(
     for k in range(len(cells)):
         objective = np.zeros(len(cells))
         objective[k] = 1.0
-        low = linprog(objective, A_eq=equations, b_eq=totals, bounds=(0, None))
-        high = linprog(-objective, A_eq=equations, b_eq=totals, bounds=(0, None))
+        low = linprog(objective, A_eq=equations, b_eq=totals, bounds=(lower, None))
+        if low.status == 2:  # infeasible
+            return None
+        high = linprog(-objective, A_eq=equations, b_eq=totals, bounds=(lower, None))
         ranges.append((float(low.fun), float(-high.fun)))
     return ranges
+
+
+def protect_breakdown(counts: pd.Series) -> pd.Series:
+    """A sensitive breakdown's counts (wards, victim groups, strands) as published: counts of 1 to 4
+    withheld, and whatever would reveal them from the total; the whole breakdown withheld when
+    nothing less protects it. Withheld cells are missing.
+
+    Examples
+    --------
+    >>> protect_breakdown(pd.Series([1, 1, 0, 0])).tolist()  # total 2: each 1, unless a 0 is hidden
+    [<NA>, <NA>, <NA>, 0]
+    >>> protect_breakdown(pd.Series([3, 0, 0])).tolist()  # 3 and 0, or 2 and 1, or...
+    [<NA>, <NA>, 0]
+    >>> protect_breakdown(pd.Series([3])).tolist()  # a breakdown of one: its total gives it away
+    [<NA>]
+    """
+    # In the index's order, so that the same counts shown in two tables, sorted differently, are
+    # withheld alike (ties between candidate cells are broken by position).
+    frame = counts.astype("Int64").sort_index().to_frame("count")
+    try:
+        protected = protect_table(frame, ["count"], "columns")["count"]
+    except DisclosureError:
+        protected = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    return protected.reindex(counts.index).rename(counts.name)

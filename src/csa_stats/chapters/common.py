@@ -6,34 +6,85 @@ import pandas as pd
 
 from csa_stats import charts
 from csa_stats.chapter import Chapter
+from csa_stats.disclosure import SUPPRESSED, protect_breakdown
 from csa_stats.tables import change_columns, fmt_count, fmt_pct, fmt_rate, publish_table
 
+#: Columns that would give a withheld count back: those of the period's count, and the change.
+_ON_CURRENT = ("current", "share_pct", "rate_per_1000", "rank")
+_ON_EITHER = ("change", "change_pct", "p_value", "significant")
 
-def ward_ranking_section(ch: Chapter, wards: pd.DataFrame, what: str, unit: str, name: str) -> str:
+
+def withhold_small_ward_counts(wards: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A sensitive measure's :func:`csa_stats.measures.ward_changes` table as it may be published,
+    and which of its cells are withheld (a frame of booleans).
+
+    Each period's counts are protected (:func:`csa_stats.disclosure.protect_breakdown`), and with
+    a withheld count everything that would give it back (share, rate, change, test). Published
+    wards come first, by rate, ranked among themselves (a rank among every ward would bound the
+    rates of those withheld above it); withheld wards follow by name.
+    """
+    out = wards.copy()
+    current = protect_breakdown(out["current"]).isna()
+    previous = protect_breakdown(out["previous"]).isna()
+    hidden = pd.DataFrame(False, index=out.index, columns=out.columns)
+    for column in _ON_CURRENT:
+        hidden[column] = current
+    hidden["previous"] = previous
+    for column in _ON_EITHER:
+        hidden[column] = current | previous
+    out["rank"] = out["rate_per_1000"].where(~current).rank(ascending=False, method="min")
+    out["rank"] = out["rank"].astype("Int64")
+    order = pd.concat(
+        [
+            out[~current].sort_values(["rate_per_1000", "ward_name"], ascending=[False, True]),
+            out[current].sort_values("ward_name"),
+        ]
+    ).index
+    return out.loc[order], hidden.loc[order]
+
+
+def ward_ranking_section(
+    ch: Chapter, wards: pd.DataFrame, what: str, unit: str, name: str, sensitive: bool = False
+) -> str:
     """A measure's wards ranked by rate per 1,000 residents: bar chart (city centre highlighted) and
     table with share, residents, rank and change.
 
     ``wards`` is :func:`csa_stats.measures.ward_changes` output; ``what`` names the measure in a
-    sentence ("recorded crime"); ``unit`` is its plural ("crimes"); ``name`` stems the files.
+    sentence ("recorded crime"); ``unit`` is its plural ("crimes"); ``name`` stems the files. A
+    ``sensitive`` measure's small counts are withheld, in the table, its download, the chart, its
+    data and its alt text (:func:`withhold_small_ward_counts`).
     """
     p, c = ch.params.period, ch.params.comparison
     centre = ch.area.wards[ch.area.city_centre_ward]
-    top = wards.iloc[0]
-    title = f"{top['ward_name']} had the highest rate of {what} in {p.label}"
+    hidden = pd.DataFrame(False, index=wards.index, columns=wards.columns)
+    if sensitive:
+        wards, hidden = withhold_small_ward_counts(wards)
+    shown = wards[~hidden["current"]]
+    withheld = len(wards) - len(shown)
+    if shown.empty:
+        return (
+            f"Every ward's count of {what} in {p.label} is withheld: the counts are small enough "
+            "that publishing any of them could identify a victim.\n"
+        )
+    top = shown.iloc[0]
+    title = f"{top['ward_name']} had the highest rate of {what} in {p.label}" + (
+        " of the wards shown" if withheld else ""
+    )
     alt = (
         f"Bar chart of {what} per 1,000 residents in each of {ch.area.name}'s {len(wards)} wards in "
         f"{p.label}, highest first: "
-        + "; ".join(f"{r['ward_name']} {fmt_rate(r['rate_per_1000'])}" for _, r in wards.iterrows())
+        + "; ".join(f"{r['ward_name']} {fmt_rate(r['rate_per_1000'])}" for _, r in shown.iterrows())
+        + (f"; {withheld} ward{'s' * (withheld != 1)} withheld (small counts)" if withheld else "")
         + "."
     )
-    rates = wards.set_index("ward_name")["rate_per_1000"]
+    rates = shown.set_index("ward_name")["rate_per_1000"].astype(float)
     fig = charts.bar_chart(
         rates, title, f"{unit.capitalize()} per 1,000 residents", highlight=centre
     )
     figure_block = charts.publish_figure(
         fig,
         f"{name}-rates",
-        wards[["ward_name", "current", "population", "rate_per_1000"]].rename(
+        shown[["ward_name", "current", "population", "rate_per_1000"]].rename(
             columns={"current": unit}
         ),
         alt,
@@ -42,20 +93,50 @@ def ward_ranking_section(ch: Chapter, wards: pd.DataFrame, what: str, unit: str,
         "its rate per resident overstates the risk to any one person.",
         ch.out_dir,
     )
+    columns = {
+        "current": (p.label, fmt_count),
+        "share_pct": ("Share of total", fmt_pct),
+        "population": ("Residents", fmt_count),
+        "rate_per_1000": ("Per 1,000 residents", fmt_rate),
+        "rank": ("Rank (rate)", fmt_count),
+        **change_columns(p.label, c.label),
+    }
+    # The page and the download both show a withheld cell as the symbol, never its value.
+    published = (wards.astype(object).mask(hidden, SUPPRESSED) if sensitive else wards).set_index(
+        "ward_name"
+    )
+    cells = (
+        pd.DataFrame(
+            {
+                column: [
+                    value if isinstance(value, str) and value == SUPPRESSED else fmt(value)
+                    for value in published[column]
+                ]
+                for column, (_, fmt) in columns.items()
+            },
+            index=published.index,
+        )
+        if sensitive
+        else None
+    )
     table_block = publish_table(
-        wards.set_index("ward_name"),
+        published,
         name=f"{name}-by-ward",
         caption=f"{what.capitalize()} by ward, {p.label} against {c.label}",
-        columns={
-            "current": (p.label, fmt_count),
-            "share_pct": ("Share of total", fmt_pct),
-            "population": ("Residents", fmt_count),
-            "rate_per_1000": ("Per 1,000 residents", fmt_rate),
-            "rank": ("Rank (rate)", fmt_count),
-            **change_columns(p.label, c.label),
-        },
+        columns=columns,
         out_dir=ch.out_dir,
         index_label="Ward",
+        cells=cells,
     )
-    note = ch.population_note()
+    notes = [ch.population_note()]
+    if withheld:
+        notes.append(
+            f"`{SUPPRESSED}`: withheld ({withheld} ward{'s' * (withheld != 1)}). Counts from 1 to 4 "
+            f"of {what} are not published by ward, because they could identify a victim; nor are "
+            "the other counts that, with the city's total, would let one be worked out; nor the "
+            "shares, rates and changes that would give them back. A withheld cell may hold any "
+            "count, 0 included. The chart shows the wards whose counts are published; ranks are "
+            "among those wards."
+        )
+    note = " ".join(n for n in notes if n)
     return figure_block + "\n" + table_block + (f"\n{note}\n" if note else "")

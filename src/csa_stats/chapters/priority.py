@@ -7,6 +7,7 @@ each reports and which series its trend model is fitted to.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -14,6 +15,12 @@ from csa_stats import charts, measures, narrative, trends
 from csa_stats.chapter import Chapter
 from csa_stats.chapters.common import ward_ranking_section
 from csa_stats.definitions import Measure, availability, describe, load_definitions
+from csa_stats.disclosure import (
+    SUPPRESSED,
+    is_sensitive_breakdown,
+    is_sensitive_by_ward,
+    protect_breakdown,
+)
 from csa_stats.measures import ALPHA, Change
 from csa_stats.tables import (
     change_columns,
@@ -22,6 +29,8 @@ from csa_stats.tables import (
     fmt_signed_pct,
     publish_table,
 )
+
+Formatter = Callable[[object], str]
 
 
 def _priority(key: str) -> dict:
@@ -240,8 +249,18 @@ def shares_section(ch: Chapter, key: str) -> str:
     )
 
 
+def _shown(values: pd.Series, hidden: pd.Series, fmt: Formatter) -> list[str]:
+    """Each value formatted, or the withheld symbol."""
+    return [SUPPRESSED if h else fmt(v) for v, h in zip(values, hidden, strict=True)]
+
+
 def victims_section(ch: Chapter, key: str) -> str:
-    """Victims of the priority's chosen measures by sex and age band, for the period."""
+    """Victims of the priority's chosen measures by sex and age band, for the period.
+
+    Victim groups are a sensitive breakdown (``data/reference/disclosure.yml``): each group's
+    counts are protected against its total, and a withheld count's share is withheld with it; a
+    sentence that would need a withheld count says so instead.
+    """
     keys = [str(k) for k in _priority(key).get("victims", [])]
     if not keys:
         return ""
@@ -253,24 +272,31 @@ def victims_section(ch: Chapter, key: str) -> str:
         if profile is None:
             missing.append(label)
             continue
-        sex = profile[profile["group"] == "Sex"].set_index("value")
-        ages = profile[profile["group"] == "Age band"]
-        top_age = ages.loc[ages["victims"].idxmax()]
-        under_25 = ages[ages["value"].isin(["0-9", "10-15", "16-17", "18-24"])]["share_pct"].sum()
-        male = sex["share_pct"].get("male", float("nan"))
-        sentences.append(
-            f"- {label}: {fmt_pct(male)} of victims were male; the most common age band was "
-            f"{top_age['value']} ({fmt_pct(top_age['share_pct'])}); {fmt_pct(under_25)} were under 25."
-        )
+        hidden = pd.Series(False, index=profile.index)
+        for group, column in (("Sex", "victim_sex"), ("Age band", "victim_age_band")):
+            rows = profile["group"] == group
+            if is_sensitive_breakdown(column):
+                hidden[rows] = protect_breakdown(profile.loc[rows, "victims"]).isna()
+        sentences.append(f"- {label}: " + _victim_sentence(profile, hidden) + ".")
         shown = profile.set_index(profile["group"] + ": " + profile["value"])
+        hidden.index = shown.index
+        published = shown[["victims", "share_pct"]].astype(object)
+        published[hidden.to_numpy()] = SUPPRESSED
         blocks.append(
             publish_table(
-                shown[["victims", "share_pct"]],
+                published,
                 name=f"{key}-victims-{measure_key}",
                 caption=f"Victims of {label.lower()} by sex and age band, {p.label}",
                 columns={"victims": ("Victims", fmt_count), "share_pct": ("Share", fmt_pct)},
                 out_dir=ch.out_dir,
                 index_label="Victims",
+                cells=pd.DataFrame(
+                    {
+                        "victims": _shown(shown["victims"], hidden, fmt_count),
+                        "share_pct": _shown(shown["share_pct"], hidden, fmt_pct),
+                    },
+                    index=shown.index,
+                ),
             )
         )
     text = (
@@ -278,16 +304,57 @@ def victims_section(ch: Chapter, key: str) -> str:
         + f"Victims in {p.label} (shares are of victims whose sex or age band was recorded):\n\n"
     )
     text += "\n".join(sentences) + "\n\n" + "\n".join(blocks)
+    if any("withheld" in sentence for sentence in sentences):
+        text += (
+            f"\n`{SUPPRESSED}`: withheld. Counts of victims from 1 to 4 are not published, because "
+            "they could identify someone; nor are the other counts that, with the total, would let "
+            "one be worked out, nor their shares. A withheld cell may hold any count, 0 included.\n"
+        )
     if missing:
         text += f"\nVictim sex and age are {NOT_AVAILABLE_TEXT} for: {', '.join(missing)}.\n"
     return text
+
+
+#: Age bands under 25, for the share of young victims.
+UNDER_25 = ("0-9", "10-15", "16-17", "18-24")
+
+
+def _victim_sentence(profile: pd.DataFrame, hidden: pd.Series) -> str:
+    """The profile in words, from published cells only: the share male, the most common age band
+    and the share under 25, each said to be withheld where it would need a withheld count (naming
+    the most common band would bound the withheld ones)."""
+    sex = profile["group"] == "Sex"
+    ages = profile["group"] == "Age band"
+    male = sex & (profile["value"] == "male")
+    parts = []
+    if male.any() and hidden[male].any():
+        parts.append("the share of victims who were male is withheld (small counts)")
+    else:
+        share = profile.loc[male, "share_pct"].sum() if male.any() else float("nan")
+        parts.append(f"{fmt_pct(share)} of victims were male")
+    if hidden[ages].any():
+        parts.append("the counts by age band are partly withheld (small counts)")
+    else:
+        top = profile[ages].loc[profile.loc[ages, "victims"].idxmax()]
+        young = ages & profile["value"].isin(UNDER_25)
+        parts.append(
+            f"the most common age band was {top['value']} ({fmt_pct(top['share_pct'])}); "
+            f"{fmt_pct(profile.loc[young, 'share_pct'].sum())} were under 25"
+        )
+    return "; ".join(parts)
 
 
 NOT_AVAILABLE_TEXT = "not available from this source"
 
 
 def breakdown_section(ch: Chapter, key: str) -> str:
-    """A measure split by a column of the table (for example hate crime by strand)."""
+    """A measure split by a column of the table (for example hate crime by strand).
+
+    A sensitive breakdown (``data/reference/disclosure.yml``) has each period's counts protected,
+    with the share and change of a withheld count; published rows come first, largest first, and
+    withheld rows follow by name (placed among the others, they would be bounded by their
+    neighbours).
+    """
     spec = _priority(key).get("breakdown")
     if not spec:
         return ""
@@ -299,27 +366,61 @@ def breakdown_section(ch: Chapter, key: str) -> str:
     if table is None:
         return heading + f"{label} by {word}: {NOT_AVAILABLE_TEXT}.\n"
     p, c = ch.params.period, ch.params.comparison
+    hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
+    if is_sensitive_breakdown(column):
+        current = protect_breakdown(table["current"]).isna()
+        previous = protect_breakdown(table["previous"]).isna()
+        for name in ("current", "share_pct"):
+            hidden[name] = current
+        hidden["previous"] = previous
+        for name in ("change", "change_pct", "p_value", "significant"):
+            hidden[name] = current | previous
+        order = [*table.index[~current], *sorted(table.index[current])]
+        table, hidden = table.loc[order], hidden.loc[order]
     top = table.iloc[0]
-    sentence = (
-        f"{str(table.index[0]).capitalize()} was the most recorded {word} of {label.lower()}: "
-        f"{fmt_count(top['current'])} offences, {fmt_pct(top['share_pct'])} of the total.\n\n"
+    if hidden["current"].iloc[0]:
+        sentence = (
+            f"Every {word}'s count of {label.lower()} in {p.label} is withheld (small counts).\n\n"
+        )
+    else:
+        among = " of those published" if hidden["current"].any() else ""
+        sentence = (
+            f"{str(table.index[0]).capitalize()} was the most recorded {word}{among} of "
+            f"{label.lower()}: {fmt_count(top['current'])} offences, {fmt_pct(top['share_pct'])} of "
+            "the total.\n\n"
+        )
+    columns = {
+        "current": (p.label, fmt_count),
+        "share_pct": ("Share", fmt_pct),
+        **change_columns(p.label, c.label),
+    }
+    published = table.astype(object).mask(hidden, SUPPRESSED)
+    published.index = [str(i).capitalize() for i in table.index]
+    hidden.index = published.index
+    cells = pd.DataFrame(
+        {name: _shown(table[name], hidden[name], fmt) for name, (_, fmt) in columns.items()},
+        index=published.index,
     )
-    table.index = [str(i).capitalize() for i in table.index]
+    note = (
+        f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 are not published by {word}, because they "
+        "could identify a victim; nor are the other counts that, with the total, would let one be "
+        "worked out, nor their shares and changes. A withheld cell may hold any count, 0 included.\n"
+        if hidden.to_numpy().any()
+        else ""
+    )
     return (
         heading
         + sentence
         + publish_table(
-            table,
+            published,
             name=f"{key}-{measure_key}-by-{column}",
             caption=f"{label} by {word}, {p.label} against {c.label}",
-            columns={
-                "current": (p.label, fmt_count),
-                "share_pct": ("Share", fmt_pct),
-                **change_columns(p.label, c.label),
-            },
+            columns=columns,
             out_dir=ch.out_dir,
             index_label=word.capitalize(),
+            cells=cells,
         )
+        + note
     )
 
 
@@ -334,7 +435,12 @@ def hotspots_section(ch: Chapter, key: str) -> str:
     if wards is None:
         return heading + f"{measure.label} by ward: {NOT_AVAILABLE_TEXT}.\n"
     return heading + ward_ranking_section(
-        ch, wards, measure.label.lower(), measure.unit, f"{key}-{measure_key}"
+        ch,
+        wards,
+        measure.label.lower(),
+        measure.unit,
+        f"{key}-{measure_key}",
+        sensitive=is_sensitive_by_ward(str(measure_key)),
     )
 
 

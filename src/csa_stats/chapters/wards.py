@@ -11,11 +11,11 @@ import pandas as pd
 from csa_stats import measures
 from csa_stats.chapter import Chapter
 from csa_stats.definitions import availability, load_definitions
-from csa_stats.disclosure import SUPPRESSED, DisclosureError, protect_table
+from csa_stats.disclosure import SUPPRESSED, is_sensitive_by_ward, protect_breakdown
 from csa_stats.params import Window
 from csa_stats.tables import fmt_count, fmt_rate, fmt_signed_pct, publish_table
 
-#: Measures shown by ward, and those whose small counts are withheld.
+#: Measures shown by ward (those whose small counts are withheld: ``data/reference/disclosure.yml``).
 WARD_MEASURES = (
     "total_recorded_crime",
     "violence_with_injury",
@@ -27,7 +27,6 @@ WARD_MEASURES = (
     "hate_crime",
     "asb",
 )
-SENSITIVE = ("sexual_offences", "domestic_abuse", "hate_crime")
 
 Formatter = Callable[[object], str]
 
@@ -54,11 +53,8 @@ def _safe_counts(ch: Chapter, window: Window) -> pd.DataFrame:
     """
     keys = _keys(ch)
     counts = measures.ward_measure_counts(ch.incidents, window, keys, ch.area).astype("Int64")
-    for key in (k for k in SENSITIVE if k in keys):
-        try:
-            counts[key] = protect_table(counts[[key]], [key], "columns")[key]
-        except DisclosureError:
-            counts[key] = pd.NA
+    for key in (k for k in keys if is_sensitive_by_ward(k)):
+        counts[key] = protect_breakdown(counts[key])  # as every other table of the measure by ward
     return counts
 
 
@@ -76,13 +72,14 @@ def _columns(keys: list[str], fmt: Formatter) -> dict[str, tuple[str, Formatter]
 
 def _withheld_note(ch: Chapter) -> str:
     labels = ", ".join(
-        load_definitions().measures[k].label.lower() for k in SENSITIVE if k in _keys(ch)
+        load_definitions().measures[k].label.lower() for k in _keys(ch) if is_sensitive_by_ward(k)
     )
     return (
         f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 of {labels} are not published at ward "
         "level, in the tables or their downloads, because they could identify a victim; nor are "
         "the next smallest counts that, with the city's total, would let them be worked out "
-        "(secondary suppression); nor the rates and changes that would reveal them.\n"
+        "(secondary suppression); nor the rates and changes that would reveal them. A withheld "
+        "cell may hold any count, 0 included.\n"
     )
 
 
