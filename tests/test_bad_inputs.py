@@ -47,6 +47,7 @@ def last_good_site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
     (site / "book").mkdir(parents=True)
     (site / "index.html").write_text("<p>the last good site</p>")
+    (site / ".csa-stats-build.json").write_text("{}")  # a site csa-stats published
     (site / "book" / "intro.html").write_text("<p>intro</p>")
     return site
 
@@ -78,3 +79,31 @@ def test_the_valid_extract_in_the_corpus_passes_the_file_checks(area) -> None:
 
     path = HERE / "extract_valid.csv"
     assert len(validate_incidents(read_extract(path), area, str(path))) == 6
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "error"),
+    [c for c in _cases() if "--output" not in c[1] and "--jobs" not in c[1]],
+    ids=[c[0] for c in _cases() if "--output" not in c[1] and "--jobs" not in c[1]],
+)
+def test_check_refuses_what_build_refuses_with_the_same_line(
+    name: str, args: list[str], error: str
+) -> None:
+    """`csa-stats check` reads and checks exactly what `build` does, before anything runs."""
+    cache_before = _tree(paths.build_dir() / "cache")
+    result = CliRunner().invoke(main, ["check", *args])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and __import__("re").search(error, lines[0]), lines
+    assert _tree(paths.build_dir() / "cache") == cache_before
+
+
+def test_a_file_name_with_a_line_break_still_gives_one_line(tmp_path: Path) -> None:
+    odd = tmp_path / "extract\nwith a break `<b>x`.csv"
+    odd.write_text((HERE / "extract_unknown_ward.csv").read_text())
+    result = CliRunner().invoke(
+        main, ["check", "--source", "extract", "--data", str(odd), *ONE_MONTH]
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "extract\\nwith a break" in lines[0], lines

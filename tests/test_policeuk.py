@@ -278,3 +278,45 @@ def test_an_edit_inside_a_file_with_its_time_set_back_is_not_taken_from_the_cach
     again = ingest(folder, area, lookups, cache)
     assert not again.from_cache
     assert f"{9_999_999:064x}" in set(again.incidents["incident_id"])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncate", "garble", "alter", "report"],
+)
+def test_a_damaged_cache_entry_is_rebuilt_never_served(
+    archive, lookups, area, tmp_path, damage: str
+) -> None:
+    """A truncated, garbled or altered cached table, or a garbled report, is read again from the
+    files: the same table as the first read, not what the cache was made to hold."""
+    cache = tmp_path / "cache"
+    first = ingest(archive, area, lookups, cache)
+    (table,) = cache.glob("*.parquet")
+    data = table.read_bytes()
+    if damage == "truncate":
+        table.write_bytes(data[: len(data) // 2])
+    elif damage == "garble":
+        table.write_bytes(data[:100] + bytes(b ^ 0xFF for b in data[100:200]) + data[200:])
+    elif damage == "alter":  # a valid parquet file with one record fewer
+        first.incidents.iloc[1:].to_parquet(table, index=False)
+    else:
+        table.with_suffix(".json").write_text('{"report": ')
+    again = ingest(archive, area, lookups, cache)
+    assert not again.from_cache
+    pd.testing.assert_frame_equal(again.incidents, first.incidents)
+    assert ingest(archive, area, lookups, cache).from_cache  # rebuilt, and good again
+
+
+def test_a_zip_with_a_damaged_member_is_refused_by_name(archive, lookups, area, tmp_path) -> None:
+    """Every member is read and its CRC-32 checked, even one the build does not use."""
+    packed = tmp_path / "archive.zip"
+    with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_STORED) as out:
+        for file in sorted(archive.rglob("*.csv")):
+            out.write(file, file.relative_to(archive).as_posix())
+        out.writestr("2024-04/2024-04-west-midlands-outcomes.csv", "Crime ID,Month\n" * 50)
+    data = bytearray(packed.read_bytes())
+    at = data.find(b"Crime ID,Month\nCrime ID")  # inside the outcomes member's stored bytes
+    data[at + 20] ^= 0x01
+    packed.write_bytes(bytes(data))
+    with pytest.raises(PoliceUkError, match=r"archive.zip:2024-04/2024-04-west-midlands-outcomes"):
+        ingest(packed, area, lookups, tmp_path / "cache")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from csa_stats import paths
 from csa_stats.definitions import load_definitions
+from csa_stats.inputs import read_deadline
 from csa_stats.params import RunParameters, check_against_data, parse_parameters
 from csa_stats.population import read_population
 from csa_stats.schema import validate_incidents
@@ -104,6 +105,33 @@ def prepare(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame]:
     check_against_data(params, first, last)
     population_path = Path(params.population_path) if params.population_path else None
     population = read_population(area, population_path)
+    return area, incidents, population
+
+
+def peer_population_path(params: RunParameters) -> Path:
+    """The local authorities' populations for the peer comparison: given, or West Midlands'."""
+    if params.peer_population_path:
+        return Path(params.peer_population_path)
+    return paths.reference_dir() / "la_population_west_midlands.csv"
+
+
+def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame]:
+    """Everything :func:`prepare` checks, and the inputs only one chapter reads (the
+    supplementary indicators, the peer files and populations), so that a wrong one stops the
+    build before any notebook runs, not 30 seconds into the plan on a page. Each input is read
+    within the time limit (``data/reference/limits.yml``)."""
+    from csa_stats import peers
+    from csa_stats.indicators import latest_changes, read_indicator_table
+
+    with read_deadline(params.data_path or "the demo data"):
+        area, incidents, population = prepare(params)
+    indicators = Path(params.indicators_path) if params.indicators_path else None
+    with read_deadline(str(indicators or "the demo indicators")):
+        latest_changes(read_indicator_table(indicators), area.name, params.period_end)
+    if params.peers_path:
+        with read_deadline(params.peers_path):
+            peers.read_lad_population(peer_population_path(params))
+            peers.lad_counts(Path(params.peers_path), Path(params.lookups_path), params.period)
     return area, incidents, population
 
 

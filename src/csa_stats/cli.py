@@ -5,38 +5,60 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-from csa_stats.definitions import DefinitionError
-from csa_stats.params import ParameterError, RunParameters, parse_parameters
-from csa_stats.population import PopulationError
-from csa_stats.progress import ProgressError
-from csa_stats.schema import IncidentDataError
-from csa_stats.sources.policeuk import PoliceUkError
+if TYPE_CHECKING:
+    from csa_stats.params import RunParameters
 
-_USER_ERRORS = (
-    ParameterError,
-    IncidentDataError,
-    PopulationError,
-    PoliceUkError,
-    DefinitionError,
-    ProgressError,
-    FileNotFoundError,
-    KeyError,
-)
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors that are the user's to fix (an input, a parameter): one line and status 2.
+    Imported when needed, so that ``--help`` does not load pandas and SciPy."""
+    from csa_stats.definitions import DefinitionError
+    from csa_stats.disclosure import DisclosureError
+    from csa_stats.indicators import IndicatorError
+    from csa_stats.inputs import InputError
+    from csa_stats.params import ParameterError
+    from csa_stats.peers import PeerError
+    from csa_stats.population import PopulationError
+    from csa_stats.progress import ProgressError
+    from csa_stats.publish import BuildBusyError, PublishError
+    from csa_stats.schema import IncidentDataError
+    from csa_stats.sources.policeuk import PoliceUkError
+
+    return (
+        ParameterError,
+        IncidentDataError,
+        PopulationError,
+        PoliceUkError,
+        DefinitionError,
+        ProgressError,
+        IndicatorError,
+        PeerError,
+        InputError,
+        DisclosureError,
+        PublishError,
+        BuildBusyError,
+        FileNotFoundError,
+        KeyError,
+    )
 
 
 def _fail(message: str, code: int = 2) -> None:
+    # One line whatever the message quotes: a newline in a file name is shown as \n.
+    message = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], message)
     click.echo(f"csa-stats: error: {message}", err=True)
     sys.exit(code)
 
 
 def _parameters(values: dict[str, Any]) -> RunParameters:
     """Parse the options; without a period end, use the data's last month."""
+    import pandas as pd
+
     from csa_stats.chapter import load_incidents
+    from csa_stats.params import parse_parameters
     from csa_stats.taxonomy import load_area
 
     if not values.get("period_end") and not values.get("preset"):
@@ -149,7 +171,7 @@ def build(
         result = run_build(
             params, site_dir=output, progress=not no_progress, jobs=jobs, force=force
         )
-    except _USER_ERRORS as error:
+    except _user_errors() as error:
         _fail(str(error).strip("'\""))
     except BuildError as error:
         _fail(str(error), code=1)
@@ -170,13 +192,13 @@ def build(
 @_run_options
 def check(**values: Any) -> None:
     """Validate the inputs and parameters without building anything."""
-    from csa_stats.chapter import prepare, source_findings
+    from csa_stats.chapter import check_inputs, source_findings
     from csa_stats.taxonomy import load_area
 
     try:
         params = _parameters(values)
-        _, incidents, _ = prepare(params)
-    except _USER_ERRORS as error:
+        _, incidents, _ = check_inputs(params)
+    except _user_errors() as error:
         _fail(str(error).strip("'\""))
     click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")
     for line in source_findings(params, load_area(params.area)):
@@ -217,6 +239,8 @@ def fetch(
     from csa_stats.sources.fetch import DEFAULT_BASE_URL, FetchError
     from csa_stats.sources.fetch import fetch as run_fetch
 
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", force):
+        _fail(f"parameter force: {force!r} is not a force as police.uk names it (west-midlands)")
     for name, value in (("from", first), ("to", last)):
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
             _fail(f"parameter {name}: {value!r} is not a month in the form YYYY-MM")

@@ -16,9 +16,20 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from csa_stats.inputs import InputError, Kind, check_input
 from csa_stats.taxonomy import financial_year_presets
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # whole value (fullmatch): "$" would allow a "\n"
+#: Characters no parameter may hold: control characters (a newline, a tab...).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+#: What each path parameter must be.
+_PATH_KINDS: dict[str, Kind] = {
+    "population_path": "file",
+    "indicators_path": "file",
+    "peer_population_path": "file",
+    "lookups_path": "folder",
+    "peers_path": "file or folder",
+}
 
 
 class ParameterError(ValueError):
@@ -95,7 +106,7 @@ class RunParameters(BaseModel):
     @field_validator("period_end", "comparison_end")
     @classmethod
     def _is_month(cls, value: str | None) -> str | None:
-        if value is not None and not _MONTH.match(value):
+        if value is not None and not _MONTH.fullmatch(value):
             raise ValueError(f"{value!r} is not a month in the form YYYY-MM (for example 2024-03)")
         return value
 
@@ -130,6 +141,17 @@ class RunParameters(BaseModel):
             raise ValueError(
                 "lookups_path: the police-uk source needs the folder of ONS LSOA-to-ward lookups"
             )
+        kinds = {
+            **_PATH_KINDS,
+            "data_path": "file or folder" if self.source == "police-uk" else "file",
+        }
+        for name, kind in kinds.items():
+            value = getattr(self, name)
+            if value:
+                try:
+                    check_input(Path(value), kind)  # type: ignore[arg-type]
+                except InputError as error:
+                    raise ValueError(f"{name}: {error}") from None
         return self
 
     @property
@@ -192,6 +214,16 @@ def parse_parameters(values: dict[str, Any]) -> RunParameters:
         One line naming the parameter and what is wrong.
     """
     values = {k: v for k, v in values.items() if v is not None}
+    for name, value in values.items():
+        # The same wherever it stands: a stray space or newline is refused, never trimmed.
+        if isinstance(value, str) and value != value.strip():
+            raise ParameterError(
+                f"parameter {name}: {value!r} starts or ends with a space or a line break"
+            )
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise ParameterError(
+                f"parameter {name}: {value!r} holds a control character (a tab, say)"
+            )
     preset = values.pop("preset", None)
     if preset is not None:
         presets = financial_year_presets()

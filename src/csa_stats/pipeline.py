@@ -30,9 +30,18 @@ from tqdm import tqdm
 from traitlets.config import Config
 
 from csa_stats import __version__, fingerprint, paths
-from csa_stats.chapter import Chapter, prepare, source_findings
+from csa_stats.chapter import Chapter, check_inputs, source_findings
 from csa_stats.chapters import serious_violence
 from csa_stats.params import RunParameters, parse_parameters
+from csa_stats.publish import (
+    MARKER,
+    PublishError,
+    build_lock,
+    check_output_folder,
+    fault_point,
+    recover,
+    swap_in,
+)
 from csa_stats.taxonomy import Area
 from csa_stats.text import md_text, one_line
 
@@ -50,8 +59,8 @@ CHAPTERS: tuple[str, ...] = (
 
 #: Cached runs kept per chapter (for example the default period and a few others).
 CACHE_KEEP = 4
-#: File in the site folder recording what the site was built from.
-STAMP = ".csa-stats-build.json"
+#: File in the site folder recording what the site was built from (and that csa-stats wrote it).
+STAMP = MARKER
 
 
 class BuildError(RuntimeError):
@@ -246,6 +255,28 @@ def _execute(name: str, params: RunParameters, source: Path, workdir: Path) -> P
     return target
 
 
+#: File in each cached chapter run: the digest of every file the run wrote, checked on every use.
+DIGESTS = ".digests.json"
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): fingerprint.file_digest(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != DIGESTS
+    }
+
+
+def _entry_is_whole(entry: Path, name: str) -> bool:
+    """Whether a cached chapter run is exactly what its run wrote: a notebook edited by hand, a
+    figure truncated or a file added or removed is not served (the chapter runs again)."""
+    try:
+        recorded = json.loads((entry / DIGESTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return f"{name}.ipynb" in recorded and recorded == _digests(entry)
+
+
 def _cache_entry(cache_dir: Path, name: str, key: str) -> Path:
     return cache_dir / "notebooks" / f"{name}-{key[:24]}"
 
@@ -259,13 +290,15 @@ def _run_or_reuse(
     so the cache never holds a half-written chapter. Returns the entry and whether it ran.
     """
     entry = _cache_entry(cache_dir, name, key)
-    if (entry / f"{name}.ipynb").is_file():
+    if _entry_is_whole(entry, name):
         os.utime(entry)  # most recently used: kept when the cache is pruned
         return entry, False
+    shutil.rmtree(entry, ignore_errors=True)  # missing, or damaged or edited: run it again
     entry.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=entry.parent))
     try:
         _execute(name, params, source, work)
+        (work / DIGESTS).write_text(json.dumps(_digests(work), indent=0), encoding="utf-8")
         try:
             work.rename(entry)
         except OSError:  # another build cached it meanwhile: use that one
@@ -385,19 +418,6 @@ def build_book(staging: Path) -> Path:
     return staging / "_build" / "html"
 
 
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new`` with renames, so readers never see a half-written folder."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = target.with_name(target.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if target.exists():
-        target.rename(old)
-    shutil.move(str(new), str(target))
-    if old.exists():
-        shutil.rmtree(old)
-
-
 def _publish_notebooks(executed: Path, chapters: Path) -> list[Path]:
     """Copy executed notebooks and their figures and downloads into ``book/chapters``."""
     chapters.mkdir(parents=True, exist_ok=True)
@@ -415,11 +435,12 @@ def _publish_notebooks(executed: Path, chapters: Path) -> list[Path]:
 
 
 def _swap_in_copy(source: Path, target: Path) -> None:
-    staged = target.with_name(target.name + ".new")
-    if staged.exists():
-        shutil.rmtree(staged)
-    shutil.copytree(source, staged)
-    _swap_in(staged, target)
+    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.copy-", dir=target.parent))
+    try:
+        shutil.copytree(source, staged / "tree")
+        swap_in(staged / "tree", target)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
 
 
 def _stamp(site_key: str, chapters_dir: Path) -> dict[str, object]:
@@ -476,7 +497,35 @@ def build(
         Rebuild the site even if nothing changed (cached chapters are still reused).
     """
     project = paths.project_root()
+    if site_dir is not None:
+        check_output_folder(site_dir, paths.build_dir())
     site_dir = site_dir or paths.build_dir() / "html"
+    with build_lock(paths.build_dir()):
+        recover(site_dir)  # what a build killed while publishing left beside the site
+        try:
+            return _build(
+                params, project, site_dir, chapters_dir, progress, today, cache_dir, jobs, force
+            )
+        except OSError as error:  # a full disk, a read-only folder: one line, the old site whole
+            if isinstance(error, PublishError):
+                raise
+            where = f" {error.filename}" if error.filename else ""
+            raise PublishError(
+                error.errno, f"cannot write{where}: {error.strerror or error}"
+            ) from None
+
+
+def _build(
+    params: RunParameters,
+    project: Path,
+    site_dir: Path,
+    chapters_dir: Path | None,
+    progress: bool,
+    today: dt.date | None,
+    cache_dir: Path | None,
+    jobs: int | None,
+    force: bool,
+) -> BuildResult:
     if chapters_dir is None:
         reference = is_reference_build(params)
         chapters_dir = paths.chapters_dir() if reference else paths.build_dir() / "chapters"
@@ -494,7 +543,7 @@ def build(
         current = tuple(chapters_dir / f"{n}.ipynb" for n in CHAPTERS)
         return BuildResult(site_dir, current, params, up_to_date=True)
 
-    area, incidents, population = prepare(params)  # every input and parameter checked first
+    area, incidents, population = check_inputs(params)  # every input and parameter checked first
 
     paths.build_dir().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="staging-", dir=paths.build_dir()) as tmp:
@@ -519,12 +568,16 @@ def build(
         ran = run_notebooks(
             CHAPTERS, params, notebooks, executed_dir, progress, cache_dir, keys, jobs
         )
+        fault_point("notebooks-done")
         html = build_book(staging)
+        fault_point("book-built")
         published = _publish_notebooks(executed_dir, chapters_dir)
+        fault_point("notebooks-published")
         (html / STAMP).write_text(
             json.dumps(_stamp(site_key, chapters_dir), indent=1), encoding="utf-8"
         )
-        _swap_in(html, site_dir)
+        swap_in(html, site_dir)
+        fault_point("published")
     return BuildResult(
         site=site_dir,
         notebooks=tuple(published),

@@ -23,7 +23,7 @@ def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
     """
     path = path or paths.demo_population_path()
     try:
-        table = pd.read_csv(path, dtype={"ward_code": str, "ward_name": str})
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         raise PopulationError(f"{path}: the file is empty") from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -31,6 +31,16 @@ def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
     if "population" not in table.columns or "ward_code" not in table.columns:
         missing = [c for c in ("ward_code", "ward_name", "population") if c not in table.columns]
         raise PopulationError(f"{path}: missing column(s): {', '.join(missing)}")
+    # Whole numbers as written: "18900.5" or "1e4" is not a count of residents (coercion would cut
+    # it to a whole number without a word).
+    text = table["population"].astype("string").str.strip()
+    unwhole = ~text.str.fullmatch(r"-?\d+").fillna(False)
+    if unwhole.any():
+        row = int(unwhole.to_numpy().argmax())
+        raise PopulationError(
+            f"{path}: column 'population', row {row + 2}: value {table['population'].iloc[row]!r} "
+            "is not a whole number"
+        )
     schema = pa.DataFrameSchema(
         {
             "ward_code": pa.Column(str, pa.Check.isin(area.ward_codes), unique=True),
@@ -43,6 +53,16 @@ def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
         table = schema.validate(table, lazy=True)
     except pa.errors.SchemaErrors as error:
         raise PopulationError(describe_failures(error, str(path))) from None
+    if "ward_name" in table.columns:
+        expected = table["ward_code"].map(area.wards)
+        wrong = table["ward_name"].ne(expected)
+        if wrong.any():
+            row = int(wrong.to_numpy().argmax())
+            raise PopulationError(
+                f"{path}: column 'ward_name', row {row + 2}: value {table['ward_name'].iloc[row]!r} "
+                f"does not match ward_code {table['ward_code'].iloc[row]!r}, whose ward name is "
+                f"{expected.iloc[row]!r} (data/reference/areas.yml)"
+            )
     missing = sorted(set(area.ward_codes) - set(table["ward_code"]))
     if missing:
         raise PopulationError(f"{path}: no population for ward(s) {', '.join(missing)}")

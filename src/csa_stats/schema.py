@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -208,7 +209,50 @@ def validate_incidents(frame: pd.DataFrame, area: Area, origin: str) -> pd.DataF
         incident_schema(area).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
         raise IncidentDataError(describe_failures(error, origin)) from None
+    _check_consistency(frame, area, origin)
     return frame
+
+
+#: Columns that the offence code decides (taxonomy column -> incident column).
+_DECIDED_BY_OFFENCE = {
+    "name": "offence",
+    "group": "offence_group",
+    "subgroup": "offence_subgroup",
+    "police_uk_type": "crime_type",
+    "crime": "is_crime",
+}
+
+
+def _check_consistency(frame: pd.DataFrame, area: Area, origin: str) -> None:
+    """Refuse a row whose columns disagree: a ward name that is not its code's, an offence, group,
+    subgroup, police.uk type or ``is_crime`` that is not its offence code's. Each value is valid
+    alone (the schema checked that), so a disagreement is a wrong record, never to be guessed at.
+    """
+    pairs: list[tuple[str, pd.Series, pd.Series]] = []
+    codes = frame["ward_code"].astype("string")
+    pairs.append(("ward_name", frame["ward_name"], codes.map(area.wards)))
+    offences = offence_table()
+    code = frame["offence_code"].astype(str)
+    for source, column in _DECIDED_BY_OFFENCE.items():
+        pairs.append((column, frame[column], code.map(offences[source])))
+    for column, given, expected in pairs:
+        wrong = given.astype(object).ne(expected.astype(object)) & given.notna()
+        if wrong.any():
+            row = int(np.argmax(wrong.to_numpy()))
+            key = "ward_code" if column == "ward_name" else "offence_code"
+            where = f"{origin}: column '{column}', row {row + 2}"
+            code = frame[key].iloc[row]
+            if column == "is_crime":
+                kind = "a recorded crime" if expected.iloc[row] else "ASB, not a crime"
+                raise IncidentDataError(
+                    f"{where}: value {str(bool(given.iloc[row])).lower()!r} does not match "
+                    f"offence_code {code!r}, which is {kind} (data/reference/offences.yml)"
+                )
+            raise IncidentDataError(
+                f"{where}: value {given.iloc[row]!r} does not match {key} {code!r}, whose "
+                f"{column.replace('_', ' ')} is {expected.iloc[row]!r} (data/reference/"
+                f"{'areas' if key == 'ward_code' else 'offences'}.yml)"
+            )
 
 
 def read_input_table(path: Path, error: type[Exception]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from csa_stats import paths
-from csa_stats.chapter import Chapter
+from csa_stats.chapter import Chapter, peer_population_path
 from csa_stats.indicators import latest_changes, load_indicators, read_indicator_table
 from csa_stats.plan import load_plan, plan_rows
 from csa_stats.tables import fmt_count, fmt_signed_pct
@@ -146,12 +146,7 @@ def peers_section(ch: Chapter) -> str:
             "No comparison in this edition: it needs police.uk force files, which hold every local "
             "authority of the force (`--peers FOLDER --lookups ONS_LOOKUPS`).\n"
         )
-    population_path = (
-        Path(ch.params.peer_population_path)
-        if ch.params.peer_population_path
-        else paths.reference_dir() / "la_population_west_midlands.csv"
-    )
-    populations = peers.read_lad_population(population_path)
+    populations = peers.read_lad_population(peer_population_path(ch.params))
     counts, unplaced = peers.lad_counts(
         Path(ch.params.peers_path), Path(ch.params.lookups_path), ch.params.period
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from csa_stats.schema import (
@@ -42,11 +44,90 @@ def _to_datetime(values: pd.Series, column: str, origin: Path, fmt: str | None) 
     return parsed.astype("datetime64[ns]")
 
 
+#: The months an extract may hold: from this one to the current month (a later one is a typing
+#: error, such as 2099-01, or a date read as a month).
+FIRST_PLAUSIBLE_MONTH = "2000-01"
+_MONTH_FORM = r"\d{4}-\d{2}(-01)?"
+
+
+def _row_error(path: Path, column: str, row: int, value: object, problem: str) -> IncidentDataError:
+    """One line naming the file, column and row as a spreadsheet numbers them (header: row 1)."""
+    shown = "" if value is None or pd.isna(value) else f"value {value!r} "  # type: ignore[arg-type]
+    return IncidentDataError(f"{path}: column '{column}', row {row + 2}: {shown}{problem}")
+
+
+def _first(mask: pd.Series) -> int:
+    return int(np.argmax(mask.to_numpy()))
+
+
+def _check_text_columns(frame: pd.DataFrame, path: Path) -> None:
+    """Checks only the file's own text can make: unknown columns, a repeated header, months not in
+    their form or out of range, blank months and ``is_crime``."""
+    extra = [str(c) for c in frame.columns if c not in COLUMNS]
+    if extra:
+        # An unknown column may hold personal data: refused by name, never dropped in silence.
+        raise IncidentDataError(
+            f"{path}: unexpected column(s): {', '.join(extra)} (an extract holds the tidy "
+            "table's columns only: data/extracts/template.csv)"
+        )
+    header = pd.Series(True, index=frame.index)
+    for column in COLUMNS:
+        header &= frame[column].astype("string").str.strip().eq(column).fillna(False)
+    if header.any():
+        row = _first(header)
+        raise IncidentDataError(f"{path}: row {row + 2} repeats the header row")
+    month = frame["month"].astype("string")
+    blank = month.isna() | month.str.strip().eq("")
+    if blank.any():
+        raise _row_error(
+            path, "month", _first(blank), frame["month"].iloc[_first(blank)], "is blank"
+        )
+    unformed = ~month.str.fullmatch(_MONTH_FORM).fillna(False)
+    if unformed.any():
+        row = _first(unformed)
+        raise _row_error(path, "month", row, month.iloc[row], "is not a month in the form YYYY-MM")
+    crime = frame["is_crime"].astype("string")
+    blank = crime.isna() | crime.str.strip().eq("")
+    if blank.any():
+        row = _first(blank)
+        raise _row_error(
+            path,
+            "is_crime",
+            row,
+            frame["is_crime"].iloc[row],
+            "is blank (true for a recorded crime, false for ASB)",
+        )
+
+
+def _check_month_range(month: pd.Series, raw: pd.Series, path: Path) -> None:
+    last = pd.Timestamp(dt.date.today()).to_period("M").start_time
+    first = pd.Period(FIRST_PLAUSIBLE_MONTH, "M").start_time
+    outside = (month > last) | (month < first)
+    if outside.any():
+        row = _first(outside)
+        raise _row_error(
+            path,
+            "month",
+            row,
+            raw.iloc[row],
+            f"is outside {FIRST_PLAUSIBLE_MONTH} to this month ({last:%Y-%m})",
+        )
+
+
+def _to_hour(values: pd.Series, path: Path) -> pd.Series:
+    hour = pd.to_numeric(values, errors="coerce")
+    unreadable = (hour.isna() & values.notna()) | (hour.notna() & (hour % 1 != 0))
+    if unreadable.any():
+        row = _first(unreadable)
+        raise _row_error(path, "hour", row, values.iloc[row], "is not an hour from 0 to 23")
+    return hour.astype("Int64").astype("Int8") if hour.dropna().between(0, 23).all() else hour
+
+
 def read_extract(path: Path) -> pd.DataFrame:
     """Read a partnership extract and return the tidy table's types (not yet validated).
 
     ``month`` is ``YYYY-MM`` (or a date in the month's first day); ``date`` is ``YYYY-MM-DD`` or
-    blank; flags are true/false or blank (blank: not recorded).
+    blank; flags are true/false or blank (blank: not recorded); ``is_crime`` is never blank.
 
     Raises
     ------
@@ -60,22 +141,23 @@ def read_extract(path: Path) -> pd.DataFrame:
     if missing:
         raise IncidentDataError(f"{path}: missing column(s): {', '.join(missing)}")
     if path.suffix != ".parquet":
-        month = frame["month"].where(frame["month"].isna(), frame["month"].str.slice(0, 7))
+        _check_text_columns(frame, path)
+        month = frame["month"].str.slice(0, 7)
         frame["month"] = _to_datetime(month, "month", path, "%Y-%m")
+        _check_month_range(frame["month"], month, path)
         frame["date"] = _to_datetime(frame["date"], "date", path, "%Y-%m-%d")
-        hour = pd.to_numeric(frame["hour"], errors="coerce")
-        unreadable = hour.isna() & frame["hour"].notna()
-        if unreadable.any():
-            row = int(unreadable.idxmax())
-            raise IncidentDataError(
-                f"{path}: column 'hour', row {row + 2}: value {frame['hour'].iloc[row]!r} is not "
-                "an hour from 0 to 23"
-            )
-        frame["hour"] = hour.astype("Int8") if hour.dropna().between(0, 23).all() else hour
-        frame["is_crime"] = (
-            _to_boolean(frame["is_crime"], "is_crime", path).fillna(True).astype(bool)
-        )
+        frame["hour"] = _to_hour(frame["hour"], path)
+        frame["is_crime"] = _to_boolean(frame["is_crime"], "is_crime", path).astype(bool)
         for column in FLAG_COLUMNS:
             frame[column] = _to_boolean(frame[column], column, path)
         frame["lsoa_code"] = frame["lsoa_code"].astype("string")
+    else:
+        extra = [str(c) for c in frame.columns if c not in COLUMNS]
+        if extra:
+            raise IncidentDataError(f"{path}: unexpected column(s): {', '.join(extra)}")
+        if frame["month"].isna().any():
+            row = _first(frame["month"].isna())
+            raise _row_error(path, "month", row, None, "is blank")
+        month = pd.to_datetime(frame["month"], errors="coerce")
+        _check_month_range(month, frame["month"], path)
     return to_storage_types(frame)

@@ -29,6 +29,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -153,6 +154,10 @@ def find_files(path: Path) -> list[SourceFile]:
             members = archive.infolist()
         except (zipfile.BadZipFile, OSError) as error:
             raise PoliceUkError(f"{path}: not a readable zip archive ({error})") from None
+        # The archive's own size and times in every member's fingerprint: the CRCs its directory
+        # lists do not change when a member's bytes are damaged, but any write moves the ctime.
+        whole = path.stat()
+        stamp = f"{whole.st_size}:{whole.st_mtime_ns}:{whole.st_ctime_ns}"
         for info in members:
             match = FILE_NAME.match(Path(info.filename).name)
             if match and not info.is_dir():
@@ -161,7 +166,7 @@ def find_files(path: Path) -> list[SourceFile]:
                         name=f"{path}:{info.filename}",
                         month=match["month"],
                         force=match["force"],
-                        fingerprint=f"{info.filename}:{info.file_size}:{info.CRC}",
+                        fingerprint=f"{info.filename}:{info.file_size}:{info.CRC}:{stamp}",
                         read=lambda info=info: archive.read(info),  # type: ignore[misc]
                     )
                 )
@@ -539,6 +544,54 @@ class Ingested:
     from_cache: bool
 
 
+def verify_archive(path: Path) -> None:
+    """Read every member of a zip and check its CRC-32 (a damaged member the build does not use
+    still means a damaged download); nothing for a folder.
+
+    Raises
+    ------
+    PoliceUkError
+        Naming the first damaged member.
+    """
+    if not (path.is_file() and path.suffix.lower() == ".zip"):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+        raise PoliceUkError(f"{path}: damaged zip archive ({error})") from None
+    if damaged is not None:
+        raise PoliceUkError(
+            f"{path}:{damaged}: damaged (its CRC-32 does not match the archive's); download it again"
+        )
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_cache_entry(cached: Path) -> Ingested | None:
+    """A cached table, if its report is whole and the table's bytes are the ones it was written
+    with; otherwise ``None`` and the entry removed (truncated, garbled or altered: rebuilt from
+    the files, never served)."""
+    try:
+        entry = json.loads(cached.with_suffix(".json").read_text(encoding="utf-8"))
+        if _file_sha256(cached) != entry["sha256"]:
+            raise ValueError("the table's digest does not match")
+        report = IngestReport(**entry["report"])
+        # Storage types again: parquet does not keep a categorical with no categories.
+        incidents = to_storage_types(pd.read_parquet(cached))
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        cached.unlink(missing_ok=True)
+        cached.with_suffix(".json").unlink(missing_ok=True)
+        return None
+    return Ingested(incidents, report, from_cache=True)
+
+
 def _cache_key(sources: list[SourceFile], lookups: Path, area: Area) -> str:
     digest = hashlib.sha256()
     for source in sources:
@@ -595,10 +648,11 @@ def ingest(
         key = _cache_key(sources, lookups, area) if cache_dir else ""
         cached = cache_dir / f"{key}.parquet" if cache_dir else None
         if cached is not None and cached.is_file():
-            report = IngestReport(**json.loads(cached.with_suffix(".json").read_text()))
-            # Storage types again: parquet does not keep a categorical with no categories.
-            return Ingested(to_storage_types(pd.read_parquet(cached)), report, from_cache=True)
+            hit = _read_cache_entry(cached)
+            if hit is not None:
+                return hit
         lookup = lookup_read.result()
+    verify_archive(path)
     incidents, report = read_area(sources, lookup, area)
     if cached is None:
         validate_incidents(incidents, area, str(path))
@@ -615,9 +669,9 @@ def ingest(
             written = writer.submit(_write_parquet, incidents, staged)
             validate_incidents(incidents, area, str(path))
             written.result()
-        _write_atomically(
-            cached.with_suffix(".json"), lambda p: p.write_text(json.dumps(asdict(report)))
-        )
+        # The report carries the table's digest, checked whenever the entry is read.
+        entry = {"report": asdict(report), "sha256": _file_sha256(staged)}
+        _write_atomically(cached.with_suffix(".json"), lambda p: p.write_text(json.dumps(entry)))
         os.replace(staged, cached)
     finally:
         staged.unlink(missing_ok=True)
