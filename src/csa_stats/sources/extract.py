@@ -52,7 +52,7 @@ _MONTH_FORM = r"\d{4}-\d{2}(-01)?"
 
 def _row_error(path: Path, column: str, row: int, value: object, problem: str) -> IncidentDataError:
     """One line naming the file, column and row as a spreadsheet numbers them (header: row 1)."""
-    shown = "" if value is None or pd.isna(value) else f"value {value!r} "  # type: ignore[arg-type]
+    shown = "" if value is None or pd.isna(value) else f"value {value!r} "
     return IncidentDataError(f"{path}: column '{column}', row {row + 2}: {shown}{problem}")
 
 
