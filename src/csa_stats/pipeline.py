@@ -500,19 +500,29 @@ def build(
     if site_dir is not None:
         check_output_folder(site_dir, paths.build_dir())
     site_dir = site_dir or paths.build_dir() / "html"
-    with build_lock(paths.build_dir()):
-        recover(site_dir)  # what a build killed while publishing left beside the site
-        try:
+    try:
+        with build_lock(paths.build_dir()):
+            _remove_leftovers(site_dir, cache_dir or paths.build_dir() / "cache")
             return _build(
                 params, project, site_dir, chapters_dir, progress, today, cache_dir, jobs, force
             )
-        except OSError as error:  # a full disk, a read-only folder: one line, the old site whole
-            if isinstance(error, PublishError):
-                raise
-            where = f" {error.filename}" if error.filename else ""
-            raise PublishError(
-                error.errno, f"cannot write{where}: {error.strerror or error}"
-            ) from None
+    except PublishError:
+        raise
+    except OSError as error:  # a full disk, a read-only folder: one line, the old site whole
+        where = f"{error.filename}: " if error.filename else ""
+        raise PublishError(
+            error.errno, f"{where}{error.strerror or error}; the last good site is as it was"
+        ) from None
+
+
+def _remove_leftovers(site_dir: Path, cache_dir: Path) -> None:
+    """What a killed build left: its staging folder, half-run chapters in the cache, folders
+    beside the site. Only ever called holding the build lock, so no other build is using them."""
+    recover(site_dir)
+    for staging in paths.build_dir().glob("staging-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+    for work in (cache_dir / "notebooks").glob(".*-*"):
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _build(

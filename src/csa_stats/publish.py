@@ -96,19 +96,19 @@ def swap_in(new: Path, target: Path) -> None:
         staged = target.parent / f".{target.name}.swap-{uuid.uuid4().hex[:12]}"
         try:
             shutil.move(str(new), str(staged))  # a rename on one file system, else a copy
-            fault_point("staged")
+            fault_point(f"staged:{target.name}")
             if not target.exists():
                 staged.rename(target)
                 return
             try:
                 _exchange(staged, target)
-                fault_point("exchanged")
+                fault_point(f"exchanged:{target.name}")
             except OSError as error:
                 if error.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
                     raise
                 old = staged.with_name(staged.name + "-old")
                 target.rename(old)
-                fault_point("between-renames")
+                fault_point(f"between-renames:{target.name}")
                 staged.rename(target)
                 staged = old
             shutil.rmtree(staged, ignore_errors=True)
@@ -117,9 +117,16 @@ def swap_in(new: Path, target: Path) -> None:
                 shutil.rmtree(staged, ignore_errors=True)
             raise
     except OSError as error:
-        raise PublishError(
-            error.errno, f"cannot publish to {target}: {error.strerror or error}"
-        ) from None
+        raise PublishError(error.errno, f"cannot publish to {target}: {_reason(error)}") from None
+
+
+def _reason(error: OSError) -> str:
+    """Why a write failed, in a few words: a copy of many files reports its first failure."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        first = error.args[0][0]
+        reason = str(first[2]) if isinstance(first, tuple) and len(first) == 3 else str(first)
+        return reason.split("] ", 1)[-1].split(":", 1)[0]  # "[Errno 28] No space left...: 'a'"
+    return str(error.strerror or error)
 
 
 def check_output_folder(folder: Path, project_build: Path) -> None:
