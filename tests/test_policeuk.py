@@ -320,3 +320,13 @@ def test_a_zip_with_a_damaged_member_is_refused_by_name(archive, lookups, area, 
     packed.write_bytes(bytes(data))
     with pytest.raises(PoliceUkError, match=r"archive.zip:2024-04/2024-04-west-midlands-outcomes"):
         ingest(packed, area, lookups, tmp_path / "cache")
+
+
+def test_a_crime_id_repeated_across_months_is_named_with_its_months(archive, lookups, area) -> None:
+    month = archive / "2024-04" / "2024-04-west-midlands-street.csv"
+    month.write_bytes(police_uk_csv([row("c5", "2024-04", A, "Drugs")]))  # c5 is March's too
+    with pytest.raises(
+        PoliceUkError,
+        match=r"Crime ID 'c5' appears in more than one month's file \(2024-03, 2024-04\)",
+    ):
+        ingest(archive, area, lookups)

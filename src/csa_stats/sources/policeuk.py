@@ -544,6 +544,26 @@ class Ingested:
     from_cache: bool
 
 
+def _validate(incidents: pd.DataFrame, area: Area, path: Path) -> None:
+    """The schema's checks; a Crime ID repeated across files is named with its months (the
+    schema's row number, a position in the joined table, would mean nothing to a reader)."""
+    try:
+        validate_incidents(incidents, area, str(path))
+    except IncidentDataError as error:
+        if "'incident_id'" not in str(error) or "appears more than once" not in str(error):
+            raise
+        repeated = incidents["incident_id"].duplicated(keep=False).to_numpy()
+        first = incidents["incident_id"].iloc[int(np.argmax(repeated))]
+        months = incidents.loc[incidents["incident_id"] == first, "month"]
+        listed = ", ".join(sorted({f"{m:%Y-%m}" for m in months}))
+        others = int(incidents["incident_id"].duplicated().sum()) - 1
+        more = f" (and {others:,} more repeated)" if others > 0 else ""
+        raise PoliceUkError(
+            f"{path}: Crime ID {first!r} appears in more than one month's file ({listed}){more}; "
+            "police.uk lists a crime once, in the month it was recorded"
+        ) from None
+
+
 def verify_archive(path: Path) -> None:
     """Read every member of a zip and check its CRC-32 (a damaged member the build does not use
     still means a damaged download); nothing for a folder.
@@ -655,7 +675,7 @@ def ingest(
     verify_archive(path)
     incidents, report = read_area(sources, lookup, area)
     if cached is None:
-        validate_incidents(incidents, area, str(path))
+        _validate(incidents, area, path)
         return Ingested(incidents, report, from_cache=False)
     # The parquet file is written (to a temporary name) while the table is validated; it is moved
     # into place only if the table is valid. The report goes first: a parquet file in the cache is
@@ -667,7 +687,7 @@ def ingest(
     try:
         with ThreadPoolExecutor(max_workers=1) as writer:
             written = writer.submit(_write_parquet, incidents, staged)
-            validate_incidents(incidents, area, str(path))
+            _validate(incidents, area, path)
             written.result()
         # The report carries the table's digest, checked whenever the entry is read.
         entry = {"report": asdict(report), "sha256": _file_sha256(staged)}
