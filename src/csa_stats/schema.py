@@ -180,7 +180,9 @@ def describe_failures(error: pa.errors.SchemaErrors, origin: str) -> str:
     return f"{origin}: {where}: value {value!r} {plain_check(check, column)}{tail}"
 
 
-def validate_incidents(frame: pd.DataFrame, area: Area, origin: str) -> pd.DataFrame:
+def validate_incidents(
+    frame: pd.DataFrame, area: Area, origin: str, cross_check: bool = True
+) -> pd.DataFrame:
     """Validate a tidy incident table and return it unchanged.
 
     Parameters
@@ -191,6 +193,9 @@ def validate_incidents(frame: pd.DataFrame, area: Area, origin: str) -> pd.DataF
         The area the table must belong to (its wards).
     origin
         The input's name (a file path), put at the front of any error.
+    cross_check
+        Check that the columns a code decides agree with it (ward name, offence, group...); an
+        adapter that derives those columns from the codes itself may skip it.
 
     Raises
     ------
@@ -209,7 +214,8 @@ def validate_incidents(frame: pd.DataFrame, area: Area, origin: str) -> pd.DataF
         incident_schema(area).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
         raise IncidentDataError(describe_failures(error, origin)) from None
-    _check_consistency(frame, area, origin)
+    if cross_check:
+        _check_consistency(frame, area, origin)
     return frame
 
 
@@ -227,32 +233,45 @@ def _check_consistency(frame: pd.DataFrame, area: Area, origin: str) -> None:
     """Refuse a row whose columns disagree: a ward name that is not its code's, an offence, group,
     subgroup, police.uk type or ``is_crime`` that is not its offence code's. Each value is valid
     alone (the schema checked that), so a disagreement is a wrong record, never to be guessed at.
+
+    Each distinct pair of values is checked once (a table of millions of records holds a few
+    hundred pairs), and a wrong pair is reported at the first row that holds it.
     """
-    pairs: list[tuple[str, pd.Series, pd.Series]] = []
-    codes = frame["ward_code"].astype("string")
-    pairs.append(("ward_name", frame["ward_name"], codes.map(area.wards)))
     offences = offence_table()
-    code = frame["offence_code"].astype(str)
-    for source, column in _DECIDED_BY_OFFENCE.items():
-        pairs.append((column, frame[column], code.map(offences[source])))
-    for column, given, expected in pairs:
-        wrong = given.astype(object).ne(expected.astype(object)) & given.notna()
-        if wrong.any():
-            row = int(np.argmax(wrong.to_numpy()))
-            key = "ward_code" if column == "ward_name" else "offence_code"
+    checks = [("ward_code", "ward_name", dict(area.wards))]
+    checks += [
+        ("offence_code", column, offences[source].to_dict())
+        for source, column in _DECIDED_BY_OFFENCE.items()
+    ]
+    for key, column, expected in checks:
+        for row in _first_rows_of_each_pair(frame[key], frame[column]):
+            code, given = frame[key].iloc[row], frame[column].iloc[row]
+            if pd.isna(code) or pd.isna(given) or expected.get(str(code)) == given:
+                continue
             where = f"{origin}: column '{column}', row {row + 2}"
-            code = frame[key].iloc[row]
             if column == "is_crime":
-                kind = "a recorded crime" if expected.iloc[row] else "ASB, not a crime"
+                kind = "a recorded crime" if expected.get(str(code)) else "ASB, not a crime"
                 raise IncidentDataError(
-                    f"{where}: value {str(bool(given.iloc[row])).lower()!r} does not match "
+                    f"{where}: value {str(bool(given)).lower()!r} does not match "
                     f"offence_code {code!r}, which is {kind} (data/reference/offences.yml)"
                 )
             raise IncidentDataError(
-                f"{where}: value {given.iloc[row]!r} does not match {key} {code!r}, whose "
-                f"{column.replace('_', ' ')} is {expected.iloc[row]!r} (data/reference/"
+                f"{where}: value {given!r} does not match {key} {code!r}, whose "
+                f"{column.replace('_', ' ')} is {expected.get(str(code))!r} (data/reference/"
                 f"{'areas' if key == 'ward_code' else 'offences'}.yml)"
             )
+
+
+def _first_rows_of_each_pair(left: pd.Series, right: pd.Series) -> list[int]:
+    """Positions of the first row of each distinct pair of values, in row order."""
+    codes = []
+    for values in (left, right):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes.append(values.cat.codes.to_numpy().astype(np.int64))
+        else:
+            codes.append(pd.factorize(values, use_na_sentinel=True)[0].astype(np.int64))
+    combined = codes[0] * (int(codes[1].max(initial=0)) + 2) + codes[1]
+    return [int(i) for i in np.flatnonzero(~pd.Series(combined).duplicated().to_numpy())]
 
 
 def read_input_table(path: Path, error: type[Exception]) -> pd.DataFrame:
