@@ -43,7 +43,7 @@ class Policy:
     low: int
     high: int
     shown_as: str
-    sensitive_by_ward: frozenset[str]
+    sensitive_measures: frozenset[str]
     sensitive_breakdowns: frozenset[str]
 
 
@@ -55,7 +55,7 @@ def load_policy() -> Policy:
         low=int(raw["low"]),
         high=int(raw["high"]),
         shown_as=str(raw["shown_as"]),
-        sensitive_by_ward=frozenset(map(str, raw["sensitive_by_ward"])),
+        sensitive_measures=frozenset(map(str, raw["sensitive_measures"])),
         sensitive_breakdowns=frozenset(map(str, raw["sensitive_breakdowns"])),
     )
 
@@ -66,9 +66,45 @@ LOW, HIGH = load_policy().low, load_policy().high
 SUPPRESSED = load_policy().shown_as
 
 
-def is_sensitive_by_ward(measure: str) -> bool:
-    """Whether a measure's counts by ward are protected."""
-    return measure in load_policy().sensitive_by_ward
+def is_sensitive(measure: str) -> bool:
+    """Whether a measure's small counts are withheld (by ward, and for the whole area)."""
+    return measure in load_policy().sensitive_measures
+
+
+#: Columns of a measure's change that would give a withheld count back.
+_CHANGE_COLUMNS = ("change", "change_pct", "p_value", "significant")
+
+
+def withhold_small_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """A table of measures' changes (:func:`csa_stats.measures.measure_changes`) as it may be
+    published: a sensitive measure's area-wide count from 1 to 4, in the period or the comparison
+    period, is withheld (missing), and so are its change and its test. Adds the columns
+    ``current_withheld`` and ``previous_withheld``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"current": [3, 40], "previous": [9, 2], "change_pct": [-66.7, 1900.0],
+    ...                       "p_value": [0.1, 0.0], "significant": [False, True], "change": [-6, 38]},
+    ...                      index=pd.Index(["modern_slavery", "robbery"], name="measure"))
+    >>> out = withhold_small_totals(table)
+    >>> out["current"].tolist(), out["previous"].tolist(), out["change_pct"].isna().tolist()
+    ([<NA>, 40], [9, 2], [True, False])
+    """
+    out = table.copy()
+    sensitive = pd.Series([is_sensitive(str(k)) for k in out.index], index=out.index)
+
+    def small(column: str) -> pd.Series:
+        counts = pd.to_numeric(out[column], errors="coerce")
+        return sensitive & counts.between(LOW, HIGH).fillna(False)
+
+    out["current_withheld"], out["previous_withheld"] = small("current"), small("previous")
+    either = out["current_withheld"] | out["previous_withheld"]
+    out["current"] = out["current"].astype("Int64").mask(out["current_withheld"])
+    out["previous"] = out["previous"].astype("Int64").mask(out["previous_withheld"])
+    for column in _CHANGE_COLUMNS:
+        if column in out:
+            out[column] = out[column].astype(object).mask(either, None)
+    return out
 
 
 def is_sensitive_breakdown(column: str) -> bool:

@@ -61,7 +61,7 @@ def demo_notice() -> str:
     )
 
 
-def in_brief(changes: list[tuple[str, Change]], unavailable: int) -> str:
+def in_brief(changes: list[tuple[str, Change]], unavailable: int, withheld: int = 0) -> str:
     """The chapter's verdict in one sentence: how many measures fell or rose by more than chance,
     the largest of each, how many did not change clearly, and how many the source cannot give.
 
@@ -71,9 +71,16 @@ def in_brief(changes: list[tuple[str, Change]], unavailable: int) -> str:
     >>> in_brief([("ASB", compare_counts(5600, 6007)), ("Shoplifting", compare_counts(3600, 1763)),
     ...           ("Drugs", compare_counts(1030, 1091))], unavailable=1)
     'Of 4 measures, 1 fell clearly (ASB, −6.8%), 1 rose clearly (Shoplifting, +104.2%) and 1 did not change clearly; 1 is not available from this source.'
+    >>> in_brief([("Drugs", compare_counts(1030, 1091))], unavailable=0, withheld=2)
+    'Of 3 measures, 1 did not change clearly; 2 are withheld (small counts).'
     """
-    total = len(changes) + unavailable
+    total = len(changes) + unavailable + withheld
     measures = f"{total} measure{'s' * (total != 1)}"
+    if not changes and withheld:
+        verb = "is" if withheld == 1 else "are"
+        return f"Of {measures}, {withheld} {verb} withheld (small counts)" + (
+            f" and {unavailable} not available from this source." if unavailable else "."
+        )
     if not changes:
         return f"None of the {measures} is available from this source."
     fell = [(name, c) for name, c in changes if c.significant and c.difference < 0]
@@ -92,6 +99,9 @@ def in_brief(changes: list[tuple[str, Change]], unavailable: int) -> str:
     if unavailable:
         verb = "is" if unavailable == 1 else "are"
         tail = f"; {unavailable} {verb} not available from this source"
+    if withheld:
+        verb = "is" if withheld == 1 else "are"
+        tail += f"; {withheld} {verb} withheld (small counts)"
     return f"Of {measures}, {listed(parts)}{tail}."
 
 

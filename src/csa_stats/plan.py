@@ -18,6 +18,7 @@ import yaml
 
 from csa_stats import paths
 from csa_stats.definitions import load_definitions, load_serious_violence
+from csa_stats.disclosure import withhold_small_totals
 from csa_stats.indicators import (
     IndicatorChange,
     load_indicators,
@@ -73,6 +74,8 @@ def plan_rows(
     proxied = [k for k in keys if k in proxies and not police.loc[k, "available"]]
     if proxied:
         police.loc[proxied] = measure_changes(incidents, params, proxied, area, instead=proxies)
+    if keys:  # a sensitive measure's count of 1 to 4 is not published, even as a status
+        police = withhold_small_totals(police)
     rows = []
     for objective in plan["objectives"]:
         name = objective["objective"]
@@ -99,6 +102,13 @@ def _police_row(
     }
     if not row["available"]:
         return {**base, "status": "not available", "note": row["note"]}
+    if row["current_withheld"] or row["previous_withheld"]:
+        return {
+            **base,
+            "status": "withheld",
+            "note": "withheld, a count from 1 to 4 in the period or the one before (it could "
+            "identify a victim)",
+        }
     difference = int(row["current"]) - int(row["previous"])
     return {
         **base,

@@ -24,6 +24,7 @@ STATUSES = (
     "no clear change",
     "worsening",
     "not tested",
+    "withheld",
     "stale",
     "not available",
     "no measure",
@@ -87,7 +88,7 @@ def _latest(row: pd.Series) -> str:
 def _line(row: pd.Series) -> str:
     """One measure in words: value, change, direction wanted, status, and any note."""
     name = f"**{row['measure']}**"
-    if row["status"] in ("not available", "no data"):
+    if row["status"] in ("not available", "no data", "withheld"):
         return f"- {name}: {row['note']}."
     wanted = {"down": "fewer", "up": "more"}[str(row["wanted"])]
     change = (

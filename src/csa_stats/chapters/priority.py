@@ -17,9 +17,10 @@ from csa_stats.chapters.common import ward_ranking_section
 from csa_stats.definitions import Measure, availability, describe, load_definitions
 from csa_stats.disclosure import (
     SUPPRESSED,
+    is_sensitive,
     is_sensitive_breakdown,
-    is_sensitive_by_ward,
     protect_breakdown,
+    withhold_small_totals,
 )
 from csa_stats.measures import ALPHA, Change
 from csa_stats.tables import (
@@ -43,9 +44,27 @@ def title(key: str) -> str:
 
 
 def measure_table(ch: Chapter, key: str) -> pd.DataFrame:
-    """The priority's measures with their changes (unavailable ones marked)."""
-    return measures.measure_changes(
-        ch.incidents, ch.params, list(_priority(key)["measures"]), ch.area
+    """The priority's measures with their changes (unavailable ones marked), as they may be
+    published: a sensitive measure's count of 1 to 4 withheld with its change
+    (:func:`csa_stats.disclosure.withhold_small_totals`)."""
+    return withhold_small_totals(
+        measures.measure_changes(ch.incidents, ch.params, list(_priority(key)["measures"]), ch.area)
+    )
+
+
+def _withheld(row: pd.Series) -> bool:
+    return bool(row["current_withheld"] or row["previous_withheld"])
+
+
+def _withheld_sentence(label: str, row: pd.Series, unit: str, period: str) -> str:
+    """A measure with a withheld count, in words that give no count of 1 to 4 away."""
+    if row["current_withheld"]:
+        return (
+            f"{label}: withheld in {period} (a count from 1 to 4, which could identify a victim)."
+        )
+    return (
+        f"{label}: {fmt_count(row['current'])} {unit} in {period}; the comparison period's count, "
+        "from 1 to 4, is withheld (it could identify a victim), and with it the change."
     )
 
 
@@ -53,21 +72,30 @@ def summary(ch: Chapter, key: str) -> str:
     """The verdict first: a sentence per available measure; then what the source cannot provide."""
     table = measure_table(ch, key)
     p, c = ch.params.period, ch.params.comparison
+    available = table[table["available"]]
+    shown = available[~available.apply(_withheld, axis=1)] if len(available) else available
     changes = [
         (
             str(row["label"]),
             Change(int(row["current"]), int(row["previous"]), float(row["p_value"])),
         )
-        for _, row in table[table["available"]].iterrows()
+        for _, row in shown.iterrows()
     ]
     missing = table[~table["available"]]
+    withheld = available.drop(shown.index)
     lines = [
         f"**{p.label} ({p.span}) against {c.label}, {ch.area.name}.** "
-        + narrative.in_brief(changes, unavailable=len(missing)),
+        + narrative.in_brief(changes, unavailable=len(missing), withheld=len(withheld)),
         "",
     ]
-    for (label, change), unit in zip(changes, table[table["available"]]["unit"], strict=True):
-        lines.append(f"- {narrative.describe_change(label, change, str(unit))}")
+    for _, row in available.iterrows():
+        if row.name in withheld.index:
+            lines.append(
+                f"- {_withheld_sentence(str(row['label']), row, str(row['unit']), p.label)}"
+            )
+            continue
+        change = Change(int(row["current"]), int(row["previous"]), float(row["p_value"]))
+        lines.append(f"- {narrative.describe_change(str(row['label']), change, str(row['unit']))}")
     if len(missing):
         lines += ["", ":::{admonition} Not available from this source\n:class: note\n"]
         lines += [f"- {row['label']}: {row['note']}." for _, row in missing.iterrows()]
@@ -144,17 +172,37 @@ def measures_section(ch: Chapter, key: str) -> str:
     table = measure_table(ch, key)
     p, c = ch.params.period, ch.params.comparison
     shown = table.set_index("label")
-    return publish_table(
-        shown.drop(columns=["p_value"], errors="ignore"),
+    columns = {
+        "current": (p.label, lambda v: fmt_count(v) if not pd.isna(v) else "not available"),
+        **change_columns(p.label, c.label),
+    }
+    # A withheld count, and the change that goes with it, is the symbol in the page and the CSV.
+    hidden = pd.DataFrame(False, index=shown.index, columns=shown.columns)
+    hidden["current"] = shown["current_withheld"]
+    hidden["previous"] = shown["previous_withheld"]
+    for name in ("change", "change_pct", "significant"):
+        hidden[name] = shown["current_withheld"] | shown["previous_withheld"]
+    published = shown.astype(object).mask(hidden, SUPPRESSED)
+    cells = pd.DataFrame(
+        {name: _shown(shown[name], hidden[name], fmt) for name, (_, fmt) in columns.items()},
+        index=shown.index,
+    )
+    block = publish_table(
+        published.drop(columns=["p_value", "current_withheld", "previous_withheld"]),
         name=f"{key}-measures",
         caption=f"{title(key).split(': ', 1)[-1].capitalize()}: measures, {p.label} against {c.label}",
-        columns={
-            "current": (p.label, lambda v: fmt_count(v) if not pd.isna(v) else "not available"),
-            **change_columns(p.label, c.label),
-        },
+        columns=columns,
         out_dir=ch.out_dir,
         index_label="Measure",
+        cells=cells,
     )
+    if hidden.to_numpy().any():
+        block += (
+            f"\n`{SUPPRESSED}`: withheld. A count from 1 to 4 of a measure that could identify a "
+            "victim is not published, even for the whole area, nor the change that would give it "
+            "back.\n"
+        )
+    return block
 
 
 def trend_section(ch: Chapter, key: str) -> str:
@@ -232,21 +280,34 @@ def shares_section(ch: Chapter, key: str) -> str:
     heading = "## Shares\n\n"
     p, c = ch.params.period, ch.params.comparison
     table.index = [f"{row.part} as a share of {row.whole.lower()}" for row in table.itertuples()]
-    return heading + publish_table(
-        table.drop(columns=["part", "whole"]),
+    columns: dict[str, tuple[str, Formatter]] = {
+        "current_pct": (p.label, _pct_or_na),
+        "previous_pct": (c.label, _pct_or_na),
+        "change_points": ("Change (points)", lambda v: fmt_signed_pct(v).removesuffix("%")),
+    }
+    # A share of a withheld count would give it back (with the whole, published elsewhere): the
+    # symbol, in the page and the CSV.
+    keys = sorted({k for pair in pairs for k in pair})
+    counts = withhold_small_totals(measures.measure_changes(ch.incidents, ch.params, keys, ch.area))
+    small = counts["current_withheld"] | counts["previous_withheld"]
+    withheld = pd.Series([bool(small[a] or small[b]) for a, b in pairs], index=table.index)
+    shown = table.drop(columns=["part", "whole"])
+    hidden = pd.DataFrame({name: withheld for name in shown.columns}, index=shown.index)
+    block = publish_table(
+        shown.astype(object).mask(hidden, SUPPRESSED),
         name=f"{key}-shares",
         caption=f"Shares, {p.label} against {c.label}",
-        columns={
-            "current_pct": (p.label, _pct_or_na),
-            "previous_pct": (c.label, _pct_or_na),
-            "change_points": (
-                "Change (points)",
-                lambda v: fmt_signed_pct(v).removesuffix("%"),
-            ),
-        },
+        columns=columns,
         out_dir=ch.out_dir,
         index_label="Share",
+        cells=pd.DataFrame(
+            {name: _shown(shown[name], hidden[name], fmt) for name, (_, fmt) in columns.items()},
+            index=shown.index,
+        ),
     )
+    if withheld.any():
+        block += f"\n`{SUPPRESSED}`: withheld, as the share would give a small count back.\n"
+    return heading + block
 
 
 def _shown(values: pd.Series, hidden: pd.Series, fmt: Formatter) -> list[str]:
@@ -440,7 +501,7 @@ def hotspots_section(ch: Chapter, key: str) -> str:
         measure.label.lower(),
         measure.unit,
         f"{key}-{measure_key}",
-        sensitive=is_sensitive_by_ward(str(measure_key)),
+        sensitive=is_sensitive(str(measure_key)),
     )
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from csa_stats import measures
 from csa_stats.chapter import Chapter
 from csa_stats.definitions import availability, load_definitions
-from csa_stats.disclosure import SUPPRESSED, is_sensitive_by_ward, protect_breakdown
+from csa_stats.disclosure import SUPPRESSED, is_sensitive, protect_breakdown
 from csa_stats.params import Window
 from csa_stats.tables import fmt_count, fmt_rate, fmt_signed_pct, publish_table
 
@@ -53,7 +53,7 @@ def _safe_counts(ch: Chapter, window: Window) -> pd.DataFrame:
     """
     keys = _keys(ch)
     counts = measures.ward_measure_counts(ch.incidents, window, keys, ch.area).astype("Int64")
-    for key in (k for k in keys if is_sensitive_by_ward(k)):
+    for key in (k for k in keys if is_sensitive(k)):
         counts[key] = protect_breakdown(counts[key])  # as every other table of the measure by ward
     return counts
 
@@ -72,7 +72,7 @@ def _columns(keys: list[str], fmt: Formatter) -> dict[str, tuple[str, Formatter]
 
 def _withheld_note(ch: Chapter) -> str:
     labels = ", ".join(
-        load_definitions().measures[k].label.lower() for k in _keys(ch) if is_sensitive_by_ward(k)
+        load_definitions().measures[k].label.lower() for k in _keys(ch) if is_sensitive(k)
     )
     return (
         f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 of {labels} are not published at ward "
