@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -107,3 +108,39 @@ def test_a_file_name_with_a_line_break_still_gives_one_line(tmp_path: Path) -> N
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "extract\\nwith a break" in lines[0], lines
+
+
+def test_a_valid_extract_with_almost_no_serious_violence_is_checked_not_crashed(
+    tmp_path: Path,
+) -> None:
+    """28 months of the valid rows, with a knife flagged in a handful of them: too few for the
+    projection's count model, which the check says in words instead of raising a traceback."""
+    import csv
+
+    lines = (HERE / "extract_valid.csv").read_text().splitlines()
+    header, rows = lines[0].split(","), [next(csv.reader([line])) for line in lines[1:]]
+    out = [header]
+    for number, month in enumerate(pd.period_range("2022-01", "2024-04", freq="M")):
+        for k, row in enumerate(rows):
+            row = list(row)
+            row[0], row[1], row[2] = f"M{number}-{k}", str(month), f"{month}-01"
+            row[header.index("knife")] = "True" if number % 9 == 0 and k == 0 else "False"
+            out.append(row)
+    path = tmp_path / "extract.csv"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(out)
+    result = CliRunner().invoke(
+        main,
+        [
+            "check",
+            "--source",
+            "extract",
+            "--data",
+            str(path),
+            "--baseline-year",
+            "2022",
+            *ONE_MONTH,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("OK: 168 incidents")

@@ -101,7 +101,7 @@ def test_too_little_data_for_the_projection_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--output", str(site), "--no-progress", *args])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "csa-stats: error: serious violence: the projection needs at least 24 months of data to "
+        "csa-stats: error: parameter period_end: the serious-violence projection needs at least 24 months of data to "
         "the period's end (2018-12); the data start in 2017-04"
     )
     assert not site.exists()

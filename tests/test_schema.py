@@ -54,7 +54,9 @@ def test_a_month_not_on_the_first_is_refused(good, area) -> None:
 def test_a_date_outside_its_month_is_refused(good, area) -> None:
     bad = good.copy()
     bad.loc[2, "date"] = pd.Timestamp("2024-03-05")
-    assert "date is not in its month" in _error(bad, area)
+    assert "column 'date', row 4: value '2024-03-05' is not in the row's month (2024-02)" in _error(
+        bad, area
+    )
 
 
 def test_repeated_incident_ids_are_refused(good, area) -> None:

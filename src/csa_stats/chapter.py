@@ -6,6 +6,7 @@ from ``ch`` and the functions of this package.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,10 +82,17 @@ def load_incidents(params: RunParameters, area: Area) -> pd.DataFrame:
     return validate_incidents(frame, area, str(path))
 
 
+#: Whether reading police.uk files may write the cache: `csa-stats check` turns it off (it writes
+#: nothing); builds and notebooks leave it on.
+WRITE_CACHE = True
+
+
 def _ingest_police_uk(params: RunParameters, area: Area) -> Ingested:
     """police.uk files read once into the cache that builds, checks and notebooks share."""
     cache = paths.build_dir() / "cache" / "police-uk"
-    return ingest(Path(params.data_path), area, Path(params.lookups_path), cache)
+    return ingest(
+        Path(params.data_path), area, Path(params.lookups_path), cache, write_cache=WRITE_CACHE
+    )
 
 
 def source_findings(params: RunParameters, area: Area) -> list[str]:
@@ -132,6 +140,12 @@ def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFram
         with read_deadline(params.peers_path):
             peers.read_lad_population(peer_population_path(params))
             peers.lad_counts(Path(params.peers_path), Path(params.lookups_path), params.period)
+    # The front page's serious-violence verdict is made before the notebooks (pipeline.build);
+    # anything that stops it (too few months for the projection) is found here, in check too.
+    from csa_stats.chapters import serious_violence
+
+    with tempfile.TemporaryDirectory() as scratch:
+        serious_violence.assess_all(Chapter(params, area, incidents, population, Path(scratch)))
     return area, incidents, population
 
 

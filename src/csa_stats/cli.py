@@ -68,6 +68,21 @@ def _parameters(values: dict[str, Any]) -> RunParameters:
     return parse_parameters(values)
 
 
+class _WholeNumber(click.ParamType):
+    """A whole number, refused (not trimmed) with a space or line break around it, as every
+    other parameter is."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value != value.strip():
+            self.fail(f"{value!r} starts or ends with a space or a line break", param, ctx)
+        return click.INT.convert(value, param, ctx)
+
+
+WHOLE = _WholeNumber()
+
+
 def _run_options(func: Any) -> Any:
     options = [
         click.option(
@@ -78,18 +93,18 @@ def _run_options(func: Any) -> Any:
             "--preset", help="A financial year, such as 2023/24, instead of --period-end."
         ),
         click.option(
-            "--period-months", type=int, help="Length of the period in months (default 12)."
+            "--period-months", type=WHOLE, help="Length of the period in months (default 12)."
         ),
         click.option(
             "--comparison-end",
             help="Last month of the comparison period (default: the month before the period).",
         ),
         click.option(
-            "--baseline-year", type=int, help="Serious-violence baseline year (default 2020)."
+            "--baseline-year", type=WHOLE, help="Serious-violence baseline year (default 2020)."
         ),
         click.option("--baseline-kind", help="calendar (default) or financial."),
         click.option(
-            "--goal-year", type=int, help="Year of the partnership's goal (default 2030)."
+            "--goal-year", type=WHOLE, help="Year of the partnership's goal (default 2030)."
         ),
         click.option("--area", help="Area key in data/reference/areas.yml (default coventry)."),
         click.option("--source", help="demo (default), extract or police-uk."),
@@ -192,17 +207,22 @@ def build(
 @_run_options
 def check(**values: Any) -> None:
     """Validate the inputs and parameters without building anything."""
+    from csa_stats import chapter
     from csa_stats.chapter import check_inputs, source_findings
     from csa_stats.taxonomy import load_area
 
+    chapter.WRITE_CACHE = False  # a check reads, and writes nothing (not even the cache)
     try:
-        params = _parameters(values)
-        _, incidents, _ = check_inputs(params)
-    except _user_errors() as error:
-        _fail(str(error).strip("'\""))
-    click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")
-    for line in source_findings(params, load_area(params.area)):
-        click.echo(f"  {line}")
+        try:
+            params = _parameters(values)
+            _, incidents, _ = check_inputs(params)
+        except _user_errors() as error:
+            _fail(str(error).strip("'\""))
+        click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")
+        for line in source_findings(params, load_area(params.area)):
+            click.echo(f"  {line}")
+    finally:
+        chapter.WRITE_CACHE = True
 
 
 @main.command("make-demo")

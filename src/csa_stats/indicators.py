@@ -86,6 +86,15 @@ def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
     return out
 
 
+#: "inf" reads as a number; it is not a value of an indicator.
+_finite = pa.Check(
+    lambda values: values.isna() | values.abs().lt(float("inf")),
+    element_wise=False,
+    name="finite",
+    error="is not a finite number",
+)
+
+
 def _schema(known: list[str]) -> pa.DataFrameSchema:
     month = r"^\d{4}-(0[1-9]|1[0-2])$"
     return pa.DataFrameSchema(
@@ -94,12 +103,12 @@ def _schema(known: list[str]) -> pa.DataFrameSchema:
             "geography": pa.Column(str),
             "period_type": pa.Column(str, pa.Check.isin(list(PERIOD_TYPES))),
             "period_end": pa.Column(str, pa.Check.str_matches(month)),
-            "value": pa.Column(float, pa.Check.ge(0), coerce=True),
+            "value": pa.Column(float, [pa.Check.ge(0), _finite], coerce=True),
             "unit": pa.Column(str),
-            "numerator": pa.Column(float, pa.Check.ge(0), nullable=True, coerce=True),
-            "denominator": pa.Column(float, pa.Check.gt(0), nullable=True, coerce=True),
+            "numerator": pa.Column(float, [pa.Check.ge(0), _finite], nullable=True, coerce=True),
+            "denominator": pa.Column(float, [pa.Check.gt(0), _finite], nullable=True, coerce=True),
             "source": pa.Column(str),
-            "published": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$")),
+            "published": pa.Column(str, pa.Check.str_matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
         },
         unique=["indicator", "geography", "period_type", "period_end"],
         strict=True,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from csa_stats.inputs import InputError, Kind, check_input
 from csa_stats.taxonomy import financial_year_presets
 
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # whole value (fullmatch): "$" would allow a "\n"
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # whole value (fullmatch): "$" would allow a "\n"
 #: Characters no parameter may hold: control characters (a newline, a tab...).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 #: What each path parameter must be.

@@ -33,8 +33,8 @@ def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
         raise PopulationError(f"{path}: missing column(s): {', '.join(missing)}")
     # Whole numbers as written: "18900.5" or "1e4" is not a count of residents (coercion would cut
     # it to a whole number without a word).
-    text = table["population"].astype("string").str.strip()
-    unwhole = ~text.str.fullmatch(r"-?\d+").fillna(False)
+    text = table["population"].astype("string")  # not trimmed: " 18900" is refused, as "18,900"
+    unwhole = ~text.str.fullmatch(r"-?[0-9]+").fillna(False)
     if unwhole.any():
         row = int(unwhole.to_numpy().argmax())
         raise PopulationError(

@@ -186,7 +186,8 @@ def _fit_window(monthly: pd.Series, end: pd.Period, fit_months: int) -> Window:
     window = Window(start, end)
     if window.months < trends.MIN_MONTHS:
         raise ProgressError(
-            f"serious violence: the projection needs at least {trends.MIN_MONTHS} months of data to the period's end "
+            f"parameter period_end: the serious-violence projection needs at least "
+            f"{trends.MIN_MONTHS} months of data to the period's end "
             f"({end.strftime('%Y-%m')}); the data start in {first.strftime('%Y-%m')}"
         )
     return window
@@ -372,6 +373,26 @@ def assess_measure(
     if isinstance(found, str):
         return found
     measure, monthly, is_proxy = found
+    recorded = monthly[monthly.index <= params.period.end.start_time]
+    if int(recorded.sum()) == 0:  # a count model has nothing to fit: not a verdict, a fact
+        return f"none recorded in the data to {params.period.span.split(' to ')[-1]}: nothing to project"
+    try:
+        return _assess_fitted(monthly, measure, params, definition, is_proxy)
+    except (ValueError, np.linalg.LinAlgError) as error:
+        if isinstance(error, ProgressError):
+            raise
+        # Too few to fit a count model (a handful of records in years of months): a fact to
+        # state, never a verdict and never a traceback.
+        return "too few recorded to fit the projection's count model: no projection"
+
+
+def _assess_fitted(
+    monthly: pd.Series,
+    measure: Measure,
+    params: RunParameters,
+    definition: SeriousViolenceDefinition,
+    is_proxy: bool,
+) -> Progress:
     return assess(
         monthly,
         measure,

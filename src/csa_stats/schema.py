@@ -6,6 +6,8 @@ turns the first failures into a one-line error that names the input, the column 
 
 from __future__ import annotations
 
+import csv
+import warnings
 from pathlib import Path
 from typing import Final
 
@@ -148,6 +150,8 @@ def plain_check(check: str, column: object) -> str:
         low, high = check.removeprefix("in_range(").rstrip(")").split(", ")
         return f"is outside {low} to {high}"
     if check.startswith("str_matches"):
+        if column == "lsoa_code":
+            return "is not an LSOA code (E01 or W01 and six digits)"
         return "is not in the expected form (YYYY-MM for a month)"
     if check.startswith("coerce_dtype"):
         return "is not a whole number" if "int" in check else f"cannot be read ({check})"
@@ -155,6 +159,8 @@ def plain_check(check: str, column: object) -> str:
         return f"has the wrong type ({check})"
     if check == "not_nullable":
         return "is missing"
+    if check.startswith("is not "):  # a custom check whose name is its message
+        return check
     return f"fails {check}"
 
 
@@ -177,7 +183,12 @@ def describe_failures(error: pa.errors.SchemaErrors, origin: str) -> str:
         where += f", row {int(index) + 2}"
     more = len(cases) - 1
     tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
-    return f"{origin}: {where}: value {value!r} {plain_check(check, column)}{tail}"
+    shown = (
+        ""
+        if value is None or (isinstance(value, float) and pd.isna(value))
+        else f"value {value!r} "
+    )
+    return f"{origin}: {where}: {shown}{plain_check(check, column)}{tail}"
 
 
 def validate_incidents(
@@ -210,6 +221,22 @@ def validate_incidents(
         raise IncidentDataError(f"{origin}: unexpected column(s): {', '.join(map(str, extra))}")
     if frame.empty:
         raise IncidentDataError(f"{origin}: the table has no rows")
+    if pd.api.types.is_datetime64_any_dtype(frame["date"]) and pd.api.types.is_datetime64_any_dtype(
+        frame["month"]
+    ):
+        # Named here, by column: the schema's table-wide check would report every column of the row.
+        outside = frame["date"].notna() & (
+            frame["date"].dt.to_period("M").dt.start_time != frame["month"]
+        )
+        if outside.any():
+            row = int(np.argmax(outside.to_numpy()))
+            label = frame.index[row]  # the row as the file numbers it, like the schema's errors
+            number = int(label) + 2 if isinstance(label, (int, np.integer)) else row + 2
+            raise IncidentDataError(
+                f"{origin}: column 'date', row {number}: value "
+                f"'{frame['date'].iloc[row]:%Y-%m-%d}' is not in the row's month "
+                f"({frame['month'].iloc[row]:%Y-%m})"
+            )
     try:
         incident_schema(area).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
@@ -280,11 +307,30 @@ def read_input_table(path: Path, error: type[Exception]) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        with warnings.catch_warnings():
+            # A row longer than the header would otherwise make its first values the index, or
+            # (index_col=False) be cut short: either way values lost without a word.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                path, dtype=str, keep_default_na=False, na_values=[""], index_col=False
+            )
+    except pd.errors.ParserWarning:
+        raise error(f"{path}: {_long_row(path)}") from None
     except pd.errors.EmptyDataError:
         raise error(f"{path}: the file is empty") from None
     except Exception as problem:  # pandas and pyarrow raise many types for unreadable files
         raise error(f"{path}: cannot read the file: {problem}".splitlines()[0]) from None
+
+
+def _long_row(path: Path) -> str:
+    """Which row holds more values than the header has columns (a trailing comma, say)."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        rows = csv.reader(handle)
+        width = len(next(rows, []))
+        for number, row in enumerate(rows, start=2):
+            if len(row) > width:
+                return f"row {number} has {len(row)} values, more than the header's {width} columns"
+    return "a row has more values than the header has columns"
 
 
 def to_storage_types(frame: pd.DataFrame) -> pd.DataFrame:

@@ -47,7 +47,9 @@ def _to_datetime(values: pd.Series, column: str, origin: Path, fmt: str | None) 
 #: The months an extract may hold: from this one to the current month (a later one is a typing
 #: error, such as 2099-01, or a date read as a month).
 FIRST_PLAUSIBLE_MONTH = "2000-01"
-_MONTH_FORM = r"\d{4}-\d{2}(-01)?"
+_MONTH_FORM = r"[0-9]{4}-[0-9]{2}(-01)?"  # ASCII digits: "\d" would take "２０２４" too
+_DATE_FORM = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_HOUR_FORM = r"[0-9]{1,2}"
 
 
 def _row_error(path: Path, column: str, row: int, value: object, problem: str) -> IncidentDataError:
@@ -76,6 +78,32 @@ def _check_text_columns(frame: pd.DataFrame, path: Path) -> None:
     if header.any():
         row = _first(header)
         raise IncidentDataError(f"{path}: row {row + 2} repeats the header row")
+    for column in COLUMNS:  # "M1 " is not "M1", nor " False" false: never trimmed in silence
+        text = frame[column].astype("string")
+        padded = text.notna() & text.ne(text.str.strip())
+        if padded.any():
+            row = _first(padded)
+            raise _row_error(
+                path, column, row, text.iloc[row], "starts or ends with a space or a tab"
+            )
+    if frame["source"].ne("extract").any():
+        row = _first(frame["source"].ne("extract"))
+        raise _row_error(
+            path,
+            "source",
+            row,
+            frame["source"].iloc[row],
+            "is not extract, the only source of an extract",
+        )
+    for column, form, what in (
+        ("date", _DATE_FORM, "a date in the form YYYY-MM-DD"),
+        ("hour", _HOUR_FORM, "an hour from 0 to 23"),
+    ):
+        text = frame[column].astype("string")
+        unformed = text.notna() & ~text.str.fullmatch(form).fillna(False)
+        if unformed.any():
+            row = _first(unformed)
+            raise _row_error(path, column, row, text.iloc[row], f"is not {what}")
     month = frame["month"].astype("string")
     blank = month.isna() | month.str.strip().eq("")
     if blank.any():

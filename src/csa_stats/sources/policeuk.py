@@ -159,6 +159,12 @@ def find_files(path: Path) -> list[SourceFile]:
         whole = path.stat()
         stamp = f"{whole.st_size}:{whole.st_mtime_ns}:{whole.st_ctime_ns}"
         for info in members:
+            parts = Path(info.filename).parts
+            if info.filename.startswith(("/", "\\")) or ".." in parts:
+                raise PoliceUkError(
+                    f"{path}:{info.filename}: a member whose path leaves the archive (absolute or "
+                    "with '..'); police.uk's archives hold none"
+                )
             match = FILE_NAME.match(Path(info.filename).name)
             if match and not info.is_dir():
                 found.append(
@@ -654,6 +660,7 @@ def ingest(
     area: Area,
     lookups: Path,
     cache_dir: Path | None = None,
+    write_cache: bool = True,
 ) -> Ingested:
     """Read police.uk street-level files into the tidy table for ``area``, or take it from the cache.
 
@@ -675,7 +682,7 @@ def ingest(
         lookup = lookup_read.result()
     verify_archive(path)
     incidents, report = read_area(sources, lookup, area)
-    if cached is None:
+    if cached is None or not write_cache:  # `csa-stats check` reads the cache, never writes it
         _validate(incidents, area, path)
         return Ingested(incidents, report, from_cache=False)
     # The parquet file is written (to a temporary name) while the table is validated; it is moved
