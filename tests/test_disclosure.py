@@ -70,3 +70,30 @@ def test_the_ward_chapter_withholds_rates_and_changes_that_would_reveal_a_small_
     counts_csv = pd.read_csv(tmp_path / "downloads" / "ward-counts.csv").set_index("ward")
     assert counts_csv.loc["Foleshill", "sexual_offences"] == "9"
     assert counts_csv.loc["Wyken", "sexual_offences"] == "0"  # zero is not withheld
+
+
+def test_a_sensitive_headline_series_with_small_months_is_not_charted(
+    make_incidents, area, tmp_path
+) -> None:
+    """Hate crime, priority three's headline, with 2 to 9 offences a month: the months of 1 to 4
+    are not published, so neither is the chart nor its data; the trend is still stated."""
+    from csa_stats.chapter import Chapter
+    from csa_stats.chapters import priority
+    from csa_stats.population import read_population
+
+    months = [str(m) for m in pd.period_range("2021-04", "2025-03", freq="M")]
+    rows = [(m, "105A", HENLEY) for k, m in enumerate(months) for _ in range(2 + k % 8)]
+    incidents = make_incidents(rows)
+    incidents["hate"] = pd.array([True] * len(incidents), dtype="boolean")
+    ch = Chapter(
+        parse_parameters({"period_end": "2025-03"}),
+        area,
+        incidents,
+        read_population(area),
+        tmp_path,
+    )
+    text = priority.trend_section(ch, "exploitation")
+    assert "The monthly counts are not shown: in some months they are from 1 to 4" in text
+    assert "{figure}" not in text
+    assert not (tmp_path / "downloads" / "exploitation-trend.csv").exists()
+    assert "the underlying annual change in hate crime is" in text

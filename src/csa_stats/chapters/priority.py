@@ -16,6 +16,8 @@ from csa_stats.chapter import Chapter
 from csa_stats.chapters.common import ward_ranking_section
 from csa_stats.definitions import Measure, availability, describe, load_definitions
 from csa_stats.disclosure import (
+    HIGH,
+    LOW,
     SUPPRESSED,
     is_sensitive,
     is_sensitive_breakdown,
@@ -228,6 +230,28 @@ def trend_section(ch: Chapter, key: str) -> str:
         f"underlying trend going from {fmt_count(round(fit.trend.iloc[0]))} to "
         f"{fmt_count(round(fit.trend.iloc[-1]))} a month."
     )
+    sentence = (
+        f"\nOver {first:%B %Y} to {last:%B %Y}, the underlying annual change in "
+        f"{measure.label.lower()} is {fmt_pct(fit.annual_change_pct, signed=True)} a year "
+        f"(95% confidence interval {fmt_pct(low, signed=True)} to {fmt_pct(high, signed=True)}), "
+        f"from a {fit.family} regression with a linear trend and month-of-year seasonality "
+        f"(dispersion {fit.dispersion:.2f}; a negative binomial model is used above "
+        f"{trends.OVERDISPERSION_LIMIT}). The dashed line is a seasonal-trend decomposition (STL), "
+        f"which follows changes in direction that a straight-line trend cannot. See the "
+        f"[methodology](../methodology.md).\n"
+    )
+    if is_sensitive(str(_priority(key)["headline"])) and series.between(LOW, HIGH).any():
+        # A month of 1 to 4 of a sensitive measure is not published, in a chart or its data.
+        return (
+            f"**{finding}.** The monthly counts are not shown: in some months they are from 1 to "
+            "4, which could identify a victim.\n"
+            + sentence.replace(
+                " The dashed line is a seasonal-trend decomposition (STL), "
+                "which follows changes in direction that a straight-line trend "
+                "cannot.",
+                "",
+            )
+        )
     stl = trends.decompose(series)["trend"]
     data = pd.DataFrame(
         {
@@ -253,16 +277,6 @@ def trend_section(ch: Chapter, key: str) -> str:
         alt,
         f"{measure.label} each month, {ch.area.name}, with the fitted underlying trend.",
         ch.out_dir,
-    )
-    sentence = (
-        f"\nOver {first:%B %Y} to {last:%B %Y}, the underlying annual change in "
-        f"{measure.label.lower()} is {fmt_pct(fit.annual_change_pct, signed=True)} a year "
-        f"(95% confidence interval {fmt_pct(low, signed=True)} to {fmt_pct(high, signed=True)}), "
-        f"from a {fit.family} regression with a linear trend and month-of-year seasonality "
-        f"(dispersion {fit.dispersion:.2f}; a negative binomial model is used above "
-        f"{trends.OVERDISPERSION_LIMIT}). The dashed line is a seasonal-trend decomposition (STL), "
-        f"which follows changes in direction that a straight-line trend cannot. See the "
-        f"[methodology](../methodology.md).\n"
     )
     return block + sentence
 
