@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from csa_stats.disclosure import SUPPRESSED
 from csa_stats.text import md_text
 
 
@@ -74,6 +75,7 @@ def publish_table(
     index_label: str | None = None,
     na_rep: str = "",
     cells: pd.DataFrame | None = None,
+    withheld: pd.DataFrame | None = None,
 ) -> str:
     """Write the table's CSV download and return a MyST ``table`` block that shows it formatted.
 
@@ -96,17 +98,28 @@ def publish_table(
     cells
         Text to show instead of formatting ``table``'s values (same index, the shown columns): for
         cells that combine numbers, such as a rate with its rank. The CSV still holds ``table``.
+    withheld
+        Booleans (same index, any of ``table``'s columns): cells withheld for disclosure control,
+        shown as ``[c]`` on the page and in the CSV, never their values.
     """
     downloads = out_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
+    hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
+    if withheld is not None:
+        hidden = withheld.reindex(index=table.index, columns=table.columns, fill_value=False)
+        hidden = hidden.fillna(False).astype(bool)
+        table = table.astype(object).mask(hidden, SUPPRESSED)
     table.to_csv(downloads / f"{name}.csv", na_rep=na_rep)
     headings = ([index_label] if index_label else []) + [h for h, _ in columns.values()]
     aligns = ["---"] * (1 if index_label else 0) + ["--:"] * len(columns)
     lines = ["| " + " | ".join(headings) + " |", "|" + "|".join(aligns) + "|"]
-    for key, row in table.iterrows():
+    for position, (key, row) in enumerate(table.iterrows()):
         shown = [str(key)] if index_label else []
         for col, (_, fmt) in columns.items():
-            shown.append(str(cells.at[key, col]) if cells is not None else fmt(row[col]))
+            if hidden[col].iloc[position]:
+                shown.append(SUPPRESSED)
+            else:
+                shown.append(str(cells.at[key, col]) if cells is not None else fmt(row[col]))
         lines.append("| " + " | ".join(_escape(text) for text in shown) + " |")
     body = "\n".join(lines)
     return (

@@ -101,32 +101,14 @@ def ward_ranking_section(
         "rank": ("Rank (rate)", fmt_count),
         **change_columns(p.label, c.label),
     }
-    # The page and the download both show a withheld cell as the symbol, never its value.
-    published = (wards.astype(object).mask(hidden, SUPPRESSED) if sensitive else wards).set_index(
-        "ward_name"
-    )
-    cells = (
-        pd.DataFrame(
-            {
-                column: [
-                    value if isinstance(value, str) and value == SUPPRESSED else fmt(value)
-                    for value in published[column]
-                ]
-                for column, (_, fmt) in columns.items()
-            },
-            index=published.index,
-        )
-        if sensitive
-        else None
-    )
     table_block = publish_table(
-        published,
+        wards.set_index("ward_name"),
         name=f"{name}-by-ward",
         caption=f"{what.capitalize()} by ward, {p.label} against {c.label}",
         columns=columns,
         out_dir=ch.out_dir,
         index_label="Ward",
-        cells=cells,
+        withheld=hidden.set_axis(wards["ward_name"].to_numpy()) if sensitive else None,
     )
     notes = [ch.population_note()]
     if withheld:

@@ -184,19 +184,14 @@ def measures_section(ch: Chapter, key: str) -> str:
     hidden["previous"] = shown["previous_withheld"]
     for name in ("change", "change_pct", "significant"):
         hidden[name] = shown["current_withheld"] | shown["previous_withheld"]
-    published = shown.astype(object).mask(hidden, SUPPRESSED)
-    cells = pd.DataFrame(
-        {name: _shown(shown[name], hidden[name], fmt) for name, (_, fmt) in columns.items()},
-        index=shown.index,
-    )
     block = publish_table(
-        published.drop(columns=["p_value", "current_withheld", "previous_withheld"]),
+        shown.drop(columns=["p_value", "current_withheld", "previous_withheld"]),
         name=f"{key}-measures",
         caption=f"{title(key).split(': ', 1)[-1].capitalize()}: measures, {p.label} against {c.label}",
         columns=columns,
         out_dir=ch.out_dir,
         index_label="Measure",
-        cells=cells,
+        withheld=hidden,
     )
     if hidden.to_numpy().any():
         block += (
@@ -308,25 +303,17 @@ def shares_section(ch: Chapter, key: str) -> str:
     shown = table.drop(columns=["part", "whole"])
     hidden = pd.DataFrame({name: withheld for name in shown.columns}, index=shown.index)
     block = publish_table(
-        shown.astype(object).mask(hidden, SUPPRESSED),
+        shown,
         name=f"{key}-shares",
         caption=f"Shares, {p.label} against {c.label}",
         columns=columns,
         out_dir=ch.out_dir,
         index_label="Share",
-        cells=pd.DataFrame(
-            {name: _shown(shown[name], hidden[name], fmt) for name, (_, fmt) in columns.items()},
-            index=shown.index,
-        ),
+        withheld=hidden,
     )
     if withheld.any():
         block += f"\n`{SUPPRESSED}`: withheld, as the share would give a small count back.\n"
     return heading + block
-
-
-def _shown(values: pd.Series, hidden: pd.Series, fmt: Formatter) -> list[str]:
-    """Each value formatted, or the withheld symbol."""
-    return [SUPPRESSED if h else fmt(v) for v, h in zip(values, hidden, strict=True)]
 
 
 def victims_section(ch: Chapter, key: str) -> str:
@@ -355,23 +342,15 @@ def victims_section(ch: Chapter, key: str) -> str:
         sentences.append(f"- {label}: " + _victim_sentence(profile, hidden) + ".")
         shown = profile.set_index(profile["group"] + ": " + profile["value"])
         hidden.index = shown.index
-        published = shown[["victims", "share_pct"]].astype(object)
-        published[hidden.to_numpy()] = SUPPRESSED
         blocks.append(
             publish_table(
-                published,
+                shown[["victims", "share_pct"]],
                 name=f"{key}-victims-{measure_key}",
                 caption=f"Victims of {label.lower()} by sex and age band, {p.label}",
                 columns={"victims": ("Victims", fmt_count), "share_pct": ("Share", fmt_pct)},
                 out_dir=ch.out_dir,
                 index_label="Victims",
-                cells=pd.DataFrame(
-                    {
-                        "victims": _shown(shown["victims"], hidden, fmt_count),
-                        "share_pct": _shown(shown["share_pct"], hidden, fmt_pct),
-                    },
-                    index=shown.index,
-                ),
+                withheld=pd.DataFrame({"victims": hidden, "share_pct": hidden}),
             )
         )
     text = (
@@ -469,13 +448,8 @@ def breakdown_section(ch: Chapter, key: str) -> str:
         "share_pct": ("Share", fmt_pct),
         **change_columns(p.label, c.label),
     }
-    published = table.astype(object).mask(hidden, SUPPRESSED)
-    published.index = [str(i).capitalize() for i in table.index]
-    hidden.index = published.index
-    cells = pd.DataFrame(
-        {name: _shown(table[name], hidden[name], fmt) for name, (_, fmt) in columns.items()},
-        index=published.index,
-    )
+    table.index = [str(i).capitalize() for i in table.index]
+    hidden.index = table.index
     note = (
         f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 are not published by {word}, because they "
         "could identify a victim; nor are the other counts that, with the total, would let one be "
@@ -487,13 +461,13 @@ def breakdown_section(ch: Chapter, key: str) -> str:
         heading
         + sentence
         + publish_table(
-            published,
+            table,
             name=f"{key}-{measure_key}-by-{column}",
             caption=f"{label} by {word}, {p.label} against {c.label}",
             columns=columns,
             out_dir=ch.out_dir,
             index_label=word.capitalize(),
-            cells=cells,
+            withheld=hidden,
         )
         + note
     )
