@@ -116,7 +116,7 @@ def publish_table(
     for position, (key, row) in enumerate(table.iterrows()):
         shown = [str(key)] if index_label else []
         for col, (_, fmt) in columns.items():
-            if hidden[col].iloc[position]:
+            if col in hidden.columns and hidden[col].iloc[position]:  # cells may add columns
                 shown.append(SUPPRESSED)
             else:
                 shown.append(str(cells.at[key, col]) if cells is not None else fmt(row[col]))
