@@ -224,13 +224,14 @@ def protect_table(
     withheld = np.zeros(values.shape, dtype=bool)
     for j in columns:
         withheld[:, j] = (values[:, j] >= LOW) & (values[:, j] <= HIGH)
-    while exposed := _unprotected(values, withheld, margins):
+    primary = withheld.copy()
+    while exposed := _unprotected(values, withheld, margins, primary):
         partner = _partner(values, withheld, exposed, margins)
         if partner is None:
             # The cell-by-cell search is greedy and can corner itself: withhold every cell that
             # is not known to be 0 (in a total of 0) and check that again.
             withheld = ~_known_zero(values, margins)
-            exposed = _unprotected(values, withheld, margins)
+            exposed = _unprotected(values, withheld, margins, primary)
             if not exposed:
                 break
             i, j = exposed[0]
@@ -244,10 +245,12 @@ def protect_table(
 
 
 def _unprotected(
-    values: np.ndarray, withheld: np.ndarray, margins: Margins
+    values: np.ndarray, withheld: np.ndarray, margins: Margins, primary: np.ndarray
 ) -> list[tuple[int, int]]:
     """Withheld cells the published figures determine: exactly (linear algebra), or, where a
-    withheld cell is zero, by the bounds that counts are not negative (linear programming)."""
+    withheld cell is zero, by the bounds that counts are not negative (linear programming); and
+    small counts (``primary``) that the reading "every withheld cell is at least 1" pins to their
+    true value (a larger count it pins gives no small one away)."""
     exposed = exposed_cells(withheld, margins)
     if exposed or not withheld.any():
         return exposed
@@ -265,7 +268,10 @@ def _unprotected(
         pinned += [
             cell
             for cell, (low, high) in zip(cells, ranges, strict=True)
-            if high - low < 0.5 and abs(low - values[cell]) < 0.5 and cell not in pinned
+            if high - low < 0.5
+            and abs(low - values[cell]) < 0.5
+            and (lower == 0 or primary[cell])
+            and cell not in pinned
         ]
     return pinned
 
