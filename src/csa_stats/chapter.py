@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,6 +23,9 @@ from csa_stats.sources.demo import read_demo
 from csa_stats.sources.extract import read_extract
 from csa_stats.sources.policeuk import Ingested, ingest
 from csa_stats.taxonomy import Area, load_area
+
+if TYPE_CHECKING:
+    from csa_stats.chapters.serious_violence import Assessment
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,12 @@ def peer_population_path(params: RunParameters) -> Path:
     return paths.reference_dir() / "la_population_west_midlands.csv"
 
 
-def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame]:
+def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame, Assessment]:
     """Everything :func:`prepare` checks, and the inputs only one chapter reads (the
     supplementary indicators, the peer files and populations), so that a wrong one stops the
     build before any notebook runs, not 30 seconds into the plan on a page. Each input is read
-    within the time limit (``data/reference/limits.yml``)."""
+    within the time limit (``data/reference/limits.yml``). Returns the area, incidents and ward
+    populations, and the serious-violence assessment the front page shows (made once, here)."""
     from csa_stats import peers
     from csa_stats.indicators import latest_changes, read_indicator_table
 
@@ -145,8 +149,9 @@ def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFram
     from csa_stats.chapters import serious_violence
 
     with tempfile.TemporaryDirectory() as scratch:
-        serious_violence.assess_all(Chapter(params, area, incidents, population, Path(scratch)))
-    return area, incidents, population
+        front = Chapter(params, area, incidents, population, Path(scratch))
+        assessment = serious_violence.assess_all(front)
+    return area, incidents, population, assessment
 
 
 def open_chapter(out_dir: Path | None = None, **values: Any) -> Chapter:

@@ -215,7 +215,7 @@ def check(**values: Any) -> None:
     try:
         try:
             params = _parameters(values)
-            _, incidents, _ = check_inputs(params)
+            _, incidents, _, _ = check_inputs(params)
         except _user_errors() as error:
             _fail(str(error).strip("'\""))
         click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")

@@ -553,7 +553,8 @@ def _build(
         current = tuple(chapters_dir / f"{n}.ipynb" for n in CHAPTERS)
         return BuildResult(site_dir, current, params, up_to_date=True)
 
-    area, incidents, population = check_inputs(params)  # every input and parameter checked first
+    # every input and parameter checked first (and the front page's serious-violence verdict made)
+    area, incidents, population, assessment = check_inputs(params)
 
     paths.build_dir().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="staging-", dir=paths.build_dir()) as tmp:
@@ -568,9 +569,7 @@ def _build(
         )
         front = Chapter(params, area, incidents, population, staging)
         (generated / "serious_violence.md").write_text(
-            serious_violence.headline(
-                front, serious_violence.assess_all(front), "chapters/serious_violence.ipynb"
-            ),
+            serious_violence.headline(front, assessment, "chapters/serious_violence.ipynb"),
             encoding="utf-8",
         )
         _write_config(staging, params, area, built)
