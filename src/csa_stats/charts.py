@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from csa_stats.params import Window
+from csa_stats.spc import XmR, point_variations
 from csa_stats.text import option_text
 
 STYLE = Path(__file__).with_name("style") / "csa.mplstyle"
@@ -309,5 +310,75 @@ def funnel_chart(
         margin = 0.08 * (high - low)
         ax.set_ylim(max(0.0, low - margin), high + margin)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3)
+        fig.tight_layout()
+    return fig
+
+
+def spc_chart(x: XmR, title: str, ylabel: str) -> Figure:
+    """An XmR chart (:func:`csa_stats.spc.xmr`): each month's count joined by a line, the mean and
+    the process limits, and the points of special-cause signals marked by shape and colour both.
+
+    Colours follow MDC's reading (grey common cause, blue improving, orange concerning), each with
+    its own marker so that no verdict rests on colour alone.
+    """
+    verdicts = point_variations(x)
+    # (verdict, legend label, colour, marker): the marker tells them apart without the colour.
+    marks = (
+        ("special cause, improving", "Special cause: improving", PRIMARY, "s"),
+        ("special cause, concerning", "Special cause: concerning", HIGHLIGHT, "D"),
+        ("special cause, neither", "Special cause", SECONDARY, "P"),
+    )
+    months = x.values.index
+    with plt.style.context(STYLE):
+        fig, ax = plt.subplots()
+        if x.baseline < len(x.values):
+            ax.axvspan(
+                months[0],
+                months[x.baseline - 1],
+                color=MUTED,
+                alpha=0.12,
+                label=f"Baseline: limits from these {x.baseline} months",
+            )
+        ax.plot(
+            months,
+            x.values.to_numpy(),
+            color=MUTED,
+            lw=1.4,
+            marker="o",
+            ms=3.5,
+            label="Recorded each month",
+        )
+        ax.axhline(x.mean, color="#000000", lw=1.2, label=f"Mean ({x.mean:,.0f})")
+        ax.axhline(
+            x.upper,
+            color="#000000",
+            lw=1.0,
+            ls="--",
+            label=f"Process limits ({x.lower:,.0f} to {x.upper:,.0f})",
+        )
+        ax.axhline(x.lower, color="#000000", lw=1.0, ls="--")
+        for verdict, label, colour, marker in marks:
+            points = x.values[(verdicts == verdict).to_numpy()]
+            if len(points):
+                ax.plot(
+                    points.index,
+                    points.to_numpy(),
+                    ls="none",
+                    marker=marker,
+                    ms=7,
+                    color=colour,
+                    markeredgecolor="#000000",
+                    zorder=3,
+                    label=label,
+                )
+        _title(fig, title)
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_formatter(_thousands)
+        # Zoomed to the points and the limits: the variation about the mean is the chart's point.
+        low = min(float(x.values.min()), x.lower)
+        high = max(float(x.values.max()), x.upper)
+        margin = 0.08 * (high - low) or 1.0
+        ax.set_ylim(max(0.0, low - margin), high + margin)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3)  # off the lines
         fig.tight_layout()
     return fig
