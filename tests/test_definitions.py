@@ -256,4 +256,4 @@ def test_the_priority_caveats_name_the_parts_and_the_measures_tested(area, tmp_p
     offending = priority.summary(ch, "offending")
     listed = len(load_definitions().priorities["offending"]["measures"])
     assert f"{listed - 2} measures are tested at once" in offending
-    assert "Month to month, serious violence varies about" in offending
+    assert "serious violence varied about" in offending and "over the latest 24 months" in offending

@@ -96,4 +96,4 @@ def test_a_sensitive_headline_series_with_small_months_is_not_charted(
     assert "The monthly counts are not shown: in some months they are from 1 to 4" in text
     assert "{figure}" not in text
     assert not (tmp_path / "downloads" / "exploitation-trend.csv").exists()
-    assert "the underlying annual change in hate crime is" in text
+    assert "the underlying change in hate crime is" in text

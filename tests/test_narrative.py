@@ -16,19 +16,50 @@ def test_a_fall_that_is_more_than_chance() -> None:
 
 
 def test_a_small_change_is_called_possible_chance() -> None:
-    sentence = describe_change("Homicide", compare_counts(8, 7), "offences")
-    assert sentence.startswith(
-        "Homicide rose by 14.3%, from 7 to 8 offences; a change this size could be chance"
+    sentence = describe_change("Burglary", compare_counts(230, 200), "offences")
+    assert sentence == (
+        "Burglary rose by 15.0%, from 200 to 230 offences; a change this size could be chance, "
+        "so it is not treated as a real change."
     )
-    assert direction_word(compare_counts(8, 7)) == "did not change clearly"
+    assert direction_word(compare_counts(230, 200)) == "did not change clearly"
+
+
+def test_small_counts_are_given_as_counts_never_a_percentage() -> None:
+    assert describe_change("Homicide", compare_counts(6, 8), "offences") == (
+        "Homicide: 8, then 6 offences; too few to judge a change (fewer than 20 in a period)."
+    )
+    assert direction_word(compare_counts(6, 8)) == "did not change clearly"
 
 
 def test_no_change_and_change_from_zero() -> None:
     assert (
-        describe_change("Arson", compare_counts(5, 5), "offences")
-        == "Arson was unchanged at 5 offences."
+        describe_change("Arson", compare_counts(50, 50), "offences")
+        == "Arson was unchanged at 50 offences."
     )
-    assert "against none" in describe_change("Arson", compare_counts(5, 0), "offences")
+    assert describe_change("Arson", compare_counts(5, 0), "offences") == (
+        "Arson: 0, then 5 offences; too few to judge a change (fewer than 20 in a period)."
+    )
+
+
+def test_the_yardstick_words_each_stated_chance() -> None:
+    from csa_stats.narrative import yardstick
+
+    expected = {
+        0.05: "a remote chance",
+        0.10: "highly unlikely",
+        0.20: "highly unlikely",
+        0.25: "unlikely",
+        0.35: "unlikely",
+        0.40: "a realistic possibility",
+        0.50: "a realistic possibility",
+        0.55: "likely",
+        0.75: "likely",
+        0.80: "highly likely",
+        0.90: "highly likely",
+        0.95: "almost certain",
+    }
+    for chance, words in expected.items():
+        assert yardstick(chance) == words, chance
 
 
 def test_formats() -> None:
@@ -77,13 +108,16 @@ def test_labels_read_inside_a_sentence_keep_their_abbreviations() -> None:
     assert mid_sentence("Violence with injury") == "violence with injury"
 
 
-def test_the_dispersion_caveat_says_whether_the_test_suits_the_counts() -> None:
-    from csa_stats.narrative import dispersion_caveat
+def test_the_dispersion_caveat_states_the_headline_series_variation() -> None:
+    from csa_stats.narrative import dispersion_caveat, many_tests_caveat
 
-    over = dispersion_caveat("Anti-social behaviour", 2.61, limit=1.5)
-    assert "anti-social behaviour varies about 2.6 times as much" in over
-    assert "may not be real" in over
-    suits = dispersion_caveat("Hate crime", 1.2, limit=1.5)
-    assert "varies about as much as that (dispersion 1.2), so the test suits it" in suits
-    unknown = dispersion_caveat("Hate crime", None, limit=1.5)
-    assert "Hate crime" not in unknown and "often vary more" in unknown
+    over = dispersion_caveat("Anti-social behaviour", 2.61)
+    assert "anti-social behaviour varied about 2.6 times as much over the latest 24 months" in over
+    assert "Each test allows for its own measure's variation" in over
+    unknown = dispersion_caveat("Hate crime", None)
+    assert "Hate crime" not in unknown and "measured from its months" in unknown
+    # 14 measures at a real false-alarm rate of 5.5%: 0.77 expected false clear changes
+    many = many_tests_caveat(14, 0.055)
+    assert "about 6% of them would look clear by chance" in many
+    assert "so about 0.8 of the 14 on average" in many
+

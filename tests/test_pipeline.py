@@ -63,12 +63,13 @@ CHAPTERS = {
     # the plan on a page: a CSV of measures for each of the three priorities
     "plan_on_a_page": (0, 3),
     "key_findings": (3, 3),
-    # serious violence: a projection per series (3) / status, sensitivity, and per series its
-    # projection, baselines and annual tables (2 + 3 x 3)
-    "serious_violence": (3, 11),
-    "priority_offending": (1, 6),
-    "priority_public_places": (2, 3),
-    "priority_exploitation": (2, 6),
+    # serious violence: a projection per series (3) / status, and per series its projection,
+    # baselines and annual tables (1 + 3 x 3)
+    "serious_violence": (3, 10),
+    # each priority's headline also has its process-control (XmR) chart
+    "priority_offending": (2, 6),
+    "priority_public_places": (3, 3),
+    "priority_exploitation": (3, 6),
     "wards": (0, 3),
 }
 

@@ -135,11 +135,15 @@ class SeriousViolenceDefinition:
     headline: str
     sub_measures: tuple[str, ...]
     proxies: dict[str, Measure]
-    fit_months: int
     simulations: int
     seed: int
     on_track: float
     off_track: float
+    volatility_floor: float = 0.12
+    min_years_own_volatility: float = 5.0
+    chance_lowest: float = 0.05
+    chance_highest: float = 0.95
+    chance_step: float = 0.05
 
 
 @lru_cache(maxsize=8)
@@ -161,11 +165,15 @@ def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition
         }
         headline, subs = str(raw["headline"]), tuple(str(k) for k in raw.get("sub_measures", []))
         projection, status = raw["projection"], raw["status"]
-        fit_months, simulations = int(projection["fit_months"]), int(projection["simulations"])
-        seed, on_track, off_track = (
-            int(projection["seed"]),
-            float(status["on_track"]),
-            float(status["off_track"]),
+        simulations, seed = int(projection["simulations"]), int(projection["seed"])
+        floor = float(projection["volatility_floor"])
+        min_years = float(projection["min_years_own_volatility"])
+        on_track, off_track = float(status["on_track"]), float(status["off_track"])
+        chance = raw["chance"]
+        lowest, highest, step = (
+            float(chance["lowest"]),
+            float(chance["highest"]),
+            float(chance["step"]),
         )
     except KeyError as error:
         raise DefinitionError(f"{path}: missing key {error.args[0]!r}") from None
@@ -179,12 +187,30 @@ def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition
             f"{path}: status thresholds need 0 < off_track < on_track < 1; "
             f"got off_track {off_track}, on_track {on_track}"
         )
-    if fit_months < 24:
-        raise DefinitionError(f"{path}: projection fit_months must be at least 24 (two seasons)")
     if simulations < 100:
         raise DefinitionError(f"{path}: projection simulations must be at least 100")
+    if not 0 < floor < 1:
+        raise DefinitionError(f"{path}: projection volatility_floor must be between 0 and 1")
+    if not 0 < lowest < highest < 1 or not 0 < step <= lowest:
+        raise DefinitionError(
+            f"{path}: chance needs 0 < step <= lowest < highest < 1; got lowest {lowest}, "
+            f"highest {highest}, step {step}"
+        )
     return SeriousViolenceDefinition(
-        path, measures, headline, subs, proxies, fit_months, simulations, seed, on_track, off_track
+        path,
+        measures,
+        headline,
+        subs,
+        proxies,
+        simulations,
+        seed,
+        on_track,
+        off_track,
+        floor,
+        min_years,
+        lowest,
+        highest,
+        step,
     )
 
 

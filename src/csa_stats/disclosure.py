@@ -72,7 +72,15 @@ def is_sensitive(measure: str) -> bool:
 
 
 #: Columns of a measure's change that would give a withheld count back.
-_CHANGE_COLUMNS = ("change", "change_pct", "p_value", "significant")
+_CHANGE_COLUMNS = (
+    "change",
+    "change_pct",
+    "change_low_pct",
+    "change_high_pct",
+    "p_value",
+    "significant",
+    "verdict",
+)
 
 
 def withhold_small_totals(table: pd.DataFrame) -> pd.DataFrame:

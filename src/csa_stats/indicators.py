@@ -27,10 +27,10 @@ import yaml
 from statsmodels.stats.proportion import proportions_ztest
 
 from csa_stats import paths
-from csa_stats.measures import ALPHA, compare_counts
+from csa_stats.measures import ALPHA, MIN_COUNT, compare_counts
 from csa_stats.schema import describe_failures, read_input_table
 
-Status = Literal["improving", "no clear change", "worsening", "not tested"]
+Status = Literal["improving", "no clear change", "worsening", "not tested", "too few to judge"]
 PERIOD_TYPES = ("month", "quarter", "financial_year", "calendar_year", "rolling_12_months")
 COLUMNS = (
     "indicator",
@@ -158,11 +158,31 @@ class IndicatorChange:
     source: str
 
     @property
+    def in_percent(self) -> bool:
+        """Whether the value is itself a percentage (its change is then in percentage points)."""
+        return self.indicator.kind == "proportion" or self.indicator.unit.startswith("%")
+
+    @property
     def change_pct(self) -> float:
-        """Per cent change on the previous period."""
-        if self.previous in (None, 0):
+        """Per cent change on the previous period; NaN for a percentage (see
+        :attr:`change_points`)."""
+        if self.previous in (None, 0) or self.in_percent:
             return math.nan
         return 100.0 * (self.latest - self.previous) / self.previous
+
+    @property
+    def change_points(self) -> float:
+        """Change of a percentage, in percentage points; NaN for other values."""
+        if self.previous is None or not self.in_percent:
+            return math.nan
+        return self.latest - self.previous
+
+    @property
+    def too_small(self) -> bool:
+        """A count indicator with fewer than the policy's ``min_count`` in either period."""
+        if self.indicator.kind != "count" or self.previous is None:
+            return False
+        return min(self.latest, self.previous) < MIN_COUNT
 
     @property
     def stale(self) -> bool:
@@ -172,6 +192,8 @@ class IndicatorChange:
     @property
     def status(self) -> Status:
         """Improving, no clear change, worsening, or not tested."""
+        if self.too_small:
+            return "too few to judge"
         if self.previous is None or self.p_value is None:
             return "not tested"
         return status_of_change(self.latest - self.previous, self.p_value, self.indicator.wanted)

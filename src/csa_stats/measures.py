@@ -5,33 +5,79 @@ Every function takes the tidy incident table and returns a new table; none chang
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from functools import cache
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy import stats
 
+from csa_stats import paths
 from csa_stats.definitions import Measure, availability, load_definitions, select_measure
 from csa_stats.params import RunParameters, Window
 from csa_stats.taxonomy import Area
 
-#: Significance level for "more than chance".
-ALPHA = 0.05
+
+@dataclass(frozen=True)
+class ChangePolicy:
+    """When a change is called clear (``data/reference/changes.yml``)."""
+
+    alpha: float
+    min_count: int
+    min_dispersion_df: int
+    dispersion_months: int
+    assumed_dispersion: float
+
+
+@cache
+def load_change_policy() -> ChangePolicy:
+    """The policy in ``data/reference/changes.yml``."""
+    raw = yaml.safe_load((paths.reference_dir() / "changes.yml").read_text(encoding="utf-8"))
+    return ChangePolicy(
+        alpha=float(raw["alpha"]),
+        min_count=int(raw["min_count"]),
+        min_dispersion_df=int(raw["min_dispersion_df"]),
+        dispersion_months=int(raw["dispersion_months"]),
+        assumed_dispersion=float(raw["assumed_dispersion"]),
+    )
+
+
+#: Significance level for "clear".
+ALPHA = load_change_policy().alpha
+#: Fewer than this in either period: counts only, never a percentage and never clear.
+MIN_COUNT = load_change_policy().min_count
+
+Verdict = Literal["clear rise", "clear fall", "no clear change", "too few to judge"]
 
 
 @dataclass(frozen=True)
 class Change:
-    """A count in the period against the comparison period, with a test of whether it is chance."""
+    """A count in the period against the comparison period, with a test of whether it is chance.
+
+    ``ratio_low`` and ``ratio_high`` bound the 95% interval of the ratio of the periods' monthly
+    rates; ``dispersion`` is the variance-to-mean ratio the test allowed for (1 is Poisson).
+    """
 
     current: int
     previous: int
-    p_value: float
+    p_value: float  # NaN when the counts cannot be tested (one period has none)
+    ratio_low: float = math.nan
+    ratio_high: float = math.nan
+    dispersion: float = 1.0
 
     @property
     def difference(self) -> int:
         """Current minus previous."""
         return self.current - self.previous
+
+    @property
+    def too_small(self) -> bool:
+        """Fewer than :data:`MIN_COUNT` in either period: a percentage would mean little."""
+        return min(self.current, self.previous) < MIN_COUNT
 
     @property
     def percent(self) -> float:
@@ -42,31 +88,161 @@ class Change:
 
     @property
     def significant(self) -> bool:
-        """True when a change this large is unlikely to be chance (p < ALPHA)."""
-        return self.p_value < ALPHA
+        """True when a change this large is unlikely to be chance (p < ALPHA), and neither count is
+        too small to judge."""
+        return not self.too_small and bool(self.p_value < ALPHA)
+
+    @property
+    def verdict(self) -> Verdict:
+        """``"clear rise"``, ``"clear fall"``, ``"no clear change"`` or ``"too few to judge"``."""
+        if self.too_small:
+            return "too few to judge"
+        if not self.significant or self.difference == 0:
+            return "no clear change"
+        return "clear rise" if self.difference > 0 else "clear fall"
 
 
-def compare_counts(current: int, previous: int, exposure_ratio: float = 1.0) -> Change:
-    """Compare two counts with the exact conditional test for two Poisson rates.
+def _ratio_test(
+    current: int, previous: int, exposure_ratio: float, dispersion: float, df: float
+) -> Change:
+    """Wald test of the log rate ratio with variance ``dispersion * (1/current + 1/previous)``,
+    referred to Student's t with ``df`` degrees of freedom (the quasi-Poisson test)."""
+    if current == 0 or previous == 0:
+        return Change(current, previous, math.nan, dispersion=dispersion)
+    log_ratio = math.log(current / previous / exposure_ratio)
+    se = math.sqrt(dispersion * (1.0 / current + 1.0 / previous))
+    reference = stats.t(df) if math.isfinite(df) else stats.norm()
+    p_value = float(2.0 * reference.sf(abs(log_ratio) / se))
+    half = float(reference.ppf(0.975)) * se
+    return Change(
+        current,
+        previous,
+        p_value,
+        math.exp(log_ratio - half),
+        math.exp(log_ratio + half),
+        dispersion,
+    )
 
-    Given the total ``current + previous``, the current count is binomial with probability
-    ``r / (1 + r)`` under no change, where ``r`` is the ratio of the periods' lengths. The two-sided
-    p-value is the binomial test's.
+
+def compare_counts(
+    current: int, previous: int, exposure_ratio: float = 1.0, dispersion: float | None = None
+) -> Change:
+    """Compare two totals that have no monthly series behind them.
+
+    Their variance is taken as ``dispersion`` times the mean (default: the policy's
+    ``assumed_dispersion``, the upper end of what real police-recorded series show); ``1`` is the
+    Poisson test. ``exposure_ratio`` is the ratio of the periods' lengths (or populations).
 
     Examples
     --------
     >>> compare_counts(20, 10).difference
     10
-    >>> round(compare_counts(20, 10).p_value, 4)
-    0.0987
+    >>> # z = log(1.2) / sqrt(1/120 + 1/100) = 0.1823 / 0.1354 = 1.35: p = 0.178
+    >>> round(compare_counts(120, 100, dispersion=1.0).p_value, 3)
+    0.178
     """
     if current < 0 or previous < 0:
         raise ValueError("counts must not be negative")
-    total = current + previous
-    if total == 0:
-        return Change(current, previous, 1.0)
-    p = exposure_ratio / (1.0 + exposure_ratio)
-    return Change(current, previous, float(stats.binomtest(current, total, p).pvalue))
+    phi = load_change_policy().assumed_dispersion if dispersion is None else dispersion
+    return _ratio_test(current, previous, exposure_ratio, max(phi, 1.0), math.inf)
+
+
+def pearson_dispersion(groups: list[np.ndarray]) -> tuple[float, int]:
+    """Pearson chi-square over residual degrees of freedom, each group's months about its own
+    mean: the quasi-Poisson dispersion of a model with one rate per group. Returns
+    ``(dispersion, df)``; NaN dispersion when there is no degree of freedom or no count.
+
+    Examples
+    --------
+    >>> pearson_dispersion([np.array([8, 12]), np.array([20, 20])])  # (4+4)/10 + 0, over 2 df
+    (0.4, 2)
+    """
+    chi2, df = 0.0, 0
+    for values in groups:
+        values = np.asarray(values, dtype=float)
+        mean = float(values.mean()) if len(values) else 0.0
+        df += len(values) - 1
+        if mean > 0:
+            chi2 += float(((values - mean) ** 2).sum() / mean)
+    return (chi2 / df if df > 0 else math.nan), df
+
+
+def _months_in(monthly: pd.Series, window: Window) -> np.ndarray:
+    inside = monthly[window.contains(pd.Series(monthly.index, index=monthly.index))]
+    if len(inside) != window.months:
+        raise ValueError(
+            f"the monthly series does not cover {window.span}: every month must be present"
+        )
+    return inside.to_numpy(dtype=float)
+
+
+def compare_windows(monthly: pd.Series, period: Window, comparison: Window) -> Change:
+    """Compare a monthly series' total in ``period`` with its total in ``comparison``.
+
+    Quasi-Poisson: the ratio of the two periods' monthly rates is tested with a variance of the
+    dispersion times the Poisson variance, the dispersion (never below 1) estimated from the months
+    of both periods about their own period's mean. When the periods are too short for that
+    (fewer than ``min_dispersion_df`` degrees of freedom), the dispersion comes from the
+    ``dispersion_months`` months to the period's end, split into halves, instead.
+    """
+    policy = load_change_policy()
+    now, before = _months_in(monthly, period), _months_in(monthly, comparison)
+    dispersion, df = pearson_dispersion([now, before])
+    if df < policy.min_dispersion_df:
+        start = max(
+            pd.Period(monthly.index.min(), "M"), period.end - (policy.dispersion_months - 1)
+        )
+        longer = _months_in(monthly, Window(start, period.end))
+        dispersion, df = pearson_dispersion(np.array_split(longer, 2))
+    if not math.isfinite(dispersion) or df < 1:
+        dispersion, df = policy.assumed_dispersion, 0
+    return _ratio_test(
+        int(now.sum()),
+        int(before.sum()),
+        period.months / comparison.months,
+        max(dispersion, 1.0),
+        df if df > 0 else math.inf,
+    )
+
+
+@cache
+def measured_false_alarm_rate(max_dispersion: float = 3.0, min_mean: float = 70.0) -> float:
+    """The change test's false-alarm rate as ``make calibrate`` measured it: the highest share of
+    series with no true change called clear, over the dispersions up to ``max_dispersion`` (the
+    range the larger real series show) and monthly means of at least ``min_mean``. The nominal
+    rate (``alpha``) when the calibration file is absent."""
+    path = paths.reference_dir() / "calibration.json"
+    if not path.is_file():
+        return ALPHA
+    cells = json.loads(path.read_text(encoding="utf-8")).get("change_test", [])
+    rates = [
+        float(cell["clear"])
+        for cell in cells
+        if cell["fall"] == 0 and cell["phi"] <= max_dispersion and cell["mean"] >= min_mean
+    ]
+    return max(rates) if rates else ALPHA
+
+
+def compare_series(monthly: pd.Series, period_end: pd.Period, months: int = 12) -> Change:
+    """Compare the ``months`` to ``period_end`` with the ``months`` before them.
+
+    ``monthly``: counts indexed by month start, every month present. The test allows for counts
+    that vary more than Poisson (quasi-Poisson, the dispersion from the two periods' own months:
+    :func:`compare_windows`); a change is called clear (``significant``) only when neither
+    period has fewer than :data:`MIN_COUNT`. ``make calibrate`` publishes its false-alarm rate.
+
+    Examples
+    --------
+    >>> months = pd.date_range("2022-01-01", periods=24, freq="MS")
+    >>> flat = pd.Series([90, 110] * 6 + [100] * 12, index=months)
+    >>> change = compare_series(flat, pd.Period("2023-12", "M"))
+    >>> change.current, change.previous, change.significant
+    (1200, 1200, False)
+    """
+    end = pd.Period(period_end, "M")
+    period = Window(end - (months - 1), end)
+    comparison = Window(end - (2 * months - 1), end - months)
+    return compare_windows(monthly, period, comparison)
 
 
 def in_window(incidents: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -84,11 +260,25 @@ def asb(incidents: pd.DataFrame) -> pd.DataFrame:
     return incidents.loc[~incidents["is_crime"]]
 
 
+def months_of(incidents: pd.DataFrame, params: RunParameters) -> pd.DatetimeIndex:
+    """Every month from the data's first (or the comparison period's start, if earlier) to the
+    period's end, as month starts: the index of the monthly series a change is tested on."""
+    first = min(params.comparison.start, params.period.start)
+    if len(incidents):
+        first = min(first, pd.Period(incidents["month"].min(), "M"))
+    return pd.period_range(first, params.period.end, freq="M").start_time
+
+
+def monthly_of(rows: pd.DataFrame, months: pd.DatetimeIndex) -> pd.Series:
+    """The number of rows each month, every month of ``months`` present."""
+    return rows["month"].value_counts().reindex(months, fill_value=0).sort_index().astype(int)
+
+
 def period_change(incidents: pd.DataFrame, params: RunParameters) -> Change:
-    """The change in the number of rows between the comparison period and the period."""
-    current = len(in_window(incidents, params.period))
-    previous = len(in_window(incidents, params.comparison))
-    return compare_counts(current, previous, params.period.months / params.comparison.months)
+    """The change in the number of rows between the comparison period and the period, tested on
+    their months (:func:`compare_windows`)."""
+    monthly = monthly_of(incidents, months_of(incidents, params))
+    return compare_windows(monthly, params.period, params.comparison)
 
 
 def rate_per_1000(count: pd.Series | float, population: pd.Series | float) -> pd.Series | float:
@@ -117,26 +307,40 @@ def headline_table(incidents: pd.DataFrame, params: RunParameters) -> pd.DataFra
 
 
 def _change_row(label: str, change: Change) -> dict[str, object]:
+    """A change as a table row: the counts, the change (its percentage only when the counts are
+    large enough to judge), the interval of the percentage change, the test and the verdict."""
+    judged = not change.too_small
     return {
         "measure": label,
         "current": change.current,
         "previous": change.previous,
         "change": change.difference,
-        "change_pct": change.percent,
+        "change_pct": change.percent if judged else math.nan,
+        "change_low_pct": 100.0 * (change.ratio_low - 1.0) if judged else math.nan,
+        "change_high_pct": 100.0 * (change.ratio_high - 1.0) if judged else math.nan,
         "p_value": change.p_value,
         "significant": change.significant,
+        "verdict": change.verdict,
     }
 
 
 def change_by(incidents: pd.DataFrame, params: RunParameters, column: str) -> pd.DataFrame:
-    """Counts by a column in the period and the comparison period, with change and test."""
+    """Counts by a column in the period and the comparison period, with change and test (each
+    value's own monthly series, :func:`compare_windows`)."""
     current = in_window(incidents, params.period)[column].value_counts()
     previous = in_window(incidents, params.comparison)[column].value_counts()
     # Categorical columns list every category; keep only keys seen in one period or the other.
     keys = current.index[current > 0].union(previous.index[previous > 0])
-    ratio = params.period.months / params.comparison.months
+    months = months_of(incidents, params)
     rows = [
-        _change_row(str(k), compare_counts(int(current.get(k, 0)), int(previous.get(k, 0)), ratio))
+        _change_row(
+            str(k),
+            compare_windows(
+                monthly_of(incidents.loc[incidents[column] == k], months),
+                params.period,
+                params.comparison,
+            ),
+        )
         for k in keys
     ]
     table = pd.DataFrame(rows).set_index("measure")
@@ -158,8 +362,9 @@ def ward_changes(
 ) -> pd.DataFrame:
     """Rows of the incident table counted by ward: share, rate per 1,000 residents, rank, change.
 
-    Every ward of the population table appears, with zero where it had none; the test of change is
-    made for every ward, including those with none in either period.
+    Every ward of the population table appears, with zero where it had none. No ward's change is
+    tested: with dozens of wards and measures, several would pass any test by chance alone. A
+    ward's per cent change is missing when either count is below :data:`MIN_COUNT`.
     """
     current = in_window(subset, params.period)["ward_code"].astype(str).value_counts()
     previous = in_window(subset, params.comparison)["ward_code"].astype(str).value_counts()
@@ -167,14 +372,10 @@ def ward_changes(
     table["current"] = current.reindex(table.index, fill_value=0).astype(int)
     table["previous"] = previous.reindex(table.index, fill_value=0).astype(int)
     table["change"] = table["current"] - table["previous"]
-    ratio = params.period.months / params.comparison.months
-    tests = [
-        compare_counts(c, p, ratio)
-        for c, p in zip(table["current"], table["previous"], strict=True)
-    ]
-    table["change_pct"] = [t.percent for t in tests]
-    table["p_value"] = [t.p_value for t in tests]
-    table["significant"] = [t.significant for t in tests]
+    small = np.minimum(table["current"], table["previous"]) < MIN_COUNT
+    table["change_pct"] = (
+        100.0 * table["change"] / table["previous"].where(table["previous"] > 0)
+    ).mask(small)
     total = int(table["current"].sum())
     table["share_pct"] = 100.0 * table["current"] / total if total else np.nan
     table["rate_per_1000"] = rate_per_1000(table["current"], table["population"])
@@ -212,9 +413,7 @@ def measure_changes(
     counts (never zero). ``instead`` gives a measure to count in place of a named one (a proxy).
     """
     definitions = load_definitions()
-    period = params.period.contains(incidents["month"]).to_numpy()
-    comparison = params.comparison.contains(incidents["month"]).to_numpy()
-    ratio = params.period.months / params.comparison.months
+    months = months_of(incidents, params)
     rows = []
     for key in keys:
         measure = (instead or {}).get(key) or definitions.measures[key]
@@ -223,10 +422,8 @@ def measure_changes(
         if reason:
             row.update(available=False, note=reason)
         else:
-            selected = select_measure(incidents, measure, area)
-            change = compare_counts(
-                int((selected & period).sum()), int((selected & comparison).sum()), ratio
-            )
+            monthly = monthly_of(incidents.loc[select_measure(incidents, measure, area)], months)
+            change = compare_windows(monthly, params.period, params.comparison)
             row.update(_change_row(key, change), available=True, note="")
         rows.append(row)
     table = pd.DataFrame(rows).set_index("measure")
@@ -234,11 +431,13 @@ def measure_changes(
         if column not in table:
             table[column] = pd.NA
         table[column] = table[column].astype("Int64")
-    for column in ("change_pct", "p_value"):  # absent when no measure is available
-        if column not in table:
+    for column in ("change_pct", "change_low_pct", "change_high_pct", "p_value"):
+        if column not in table:  # absent when no measure is available
             table[column] = float("nan")
     if "significant" not in table:
         table["significant"] = pd.array([pd.NA] * len(table), dtype="boolean")
+    if "verdict" not in table:
+        table["verdict"] = pd.NA
     return table
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 
-from csa_stats.measures import ALPHA, Change
+from csa_stats.measures import MIN_COUNT, Change
 from csa_stats.tables import fmt_count, fmt_signed_pct
 
 
 def change_phrase(change: Change) -> str:
-    """``"fell by 10.1%, from 42,867 to 38,509"``."""
-    if change.previous == 0:
-        return f"was {fmt_count(change.current)}, against none in the comparison period"
+    """``"fell by 10.1%, from 42,867 to 38,509"``; counts too small for a percentage to mean
+    anything are given as counts: ``"8, then 6"``."""
+    if change.too_small:
+        return f"{fmt_count(change.previous)}, then {fmt_count(change.current)}"
     if change.difference == 0:
         return f"was unchanged at {fmt_count(change.current)}"
     verb = "rose" if change.difference > 0 else "fell"
@@ -21,8 +22,21 @@ def change_phrase(change: Change) -> str:
     )
 
 
+def verdict_words(change: Change) -> str:
+    """The test's verdict in words: ``"a clear fall"``, ``"a clear rise"``, ``"no clear change"``
+    or ``"too few to judge a change"``."""
+    return {
+        "clear fall": "a clear fall",
+        "clear rise": "a clear rise",
+        "no clear change": "no clear change",
+        "too few to judge": "too few to judge a change",
+    }[change.verdict]
+
+
 def chance_clause(change: Change) -> str:
     """Whether the change is more than chance, in words a reader can use."""
+    if change.too_small:
+        return f"too few to judge a change (fewer than {MIN_COUNT} in a period)"
     if change.difference == 0:
         return ""
     if change.significant:
@@ -35,11 +49,15 @@ def describe_change(subject: str, change: Change, unit: str) -> str:
 
     Examples
     --------
-    >>> from csa_stats.measures import compare_counts
-    >>> describe_change("Shoplifting", compare_counts(1763, 1220), "offences")
+    >>> from csa_stats.measures import Change
+    >>> describe_change("Shoplifting", Change(1763, 1220, 0.001), "offences")
     'Shoplifting rose by 44.5%, from 1,220 to 1,763 offences; a change this large is unlikely to be chance.'
+    >>> describe_change("Homicide", Change(6, 8, 0.6), "offences")
+    'Homicide: 8, then 6 offences; too few to judge a change (fewer than 20 in a period).'
     """
     clause = chance_clause(change)
+    if change.too_small:
+        return f"{subject}: {change_phrase(change)} {unit}".rstrip() + f"; {clause}."
     sentence = f"{subject} {change_phrase(change)} {unit}".rstrip()
     return f"{sentence}; {clause}." if clause else f"{sentence}."
 
@@ -49,6 +67,40 @@ def direction_word(change: Change) -> str:
     if not change.significant or change.difference == 0 or math.isnan(change.percent):
         return "did not change clearly"
     return "rose" if change.difference > 0 else "fell"
+
+
+#: The Professional Head of Intelligence Assessment probability yardstick (UK): each phrase and
+#: the range of chances it stands for. The gaps between ranges are deliberate in the yardstick; a
+#: chance stated to the nearest 5 points always falls in one range.
+YARDSTICK = (
+    (0.00, 0.05, "a remote chance"),
+    (0.10, 0.20, "highly unlikely"),
+    (0.25, 0.35, "unlikely"),
+    (0.40, 0.50, "a realistic possibility"),
+    (0.55, 0.75, "likely"),
+    (0.80, 0.90, "highly likely"),
+    (0.95, 1.00, "almost certain"),
+)
+
+
+def yardstick(probability: float) -> str:
+    """A stated chance in the yardstick's words; a chance in a gap takes the nearer range's.
+
+    Examples
+    --------
+    >>> [yardstick(p) for p in (0.05, 0.15, 0.3, 0.45, 0.65, 0.85, 0.95)]
+    ['a remote chance', 'highly unlikely', 'unlikely', 'a realistic possibility', 'likely', 'highly likely', 'almost certain']
+    """
+
+    def distance(band: tuple[float, float, str]) -> float:
+        low, high, _ = band
+        return (
+            0.0
+            if low <= probability <= high
+            else min(abs(probability - low), abs(probability - high))
+        )
+
+    return min(YARDSTICK, key=distance)[2]
 
 
 def demo_notice() -> str:
@@ -67,11 +119,11 @@ def in_brief(changes: list[tuple[str, Change]], unavailable: int, withheld: int 
 
     Examples
     --------
-    >>> from csa_stats.measures import compare_counts
-    >>> in_brief([("ASB", compare_counts(5600, 6007)), ("Shoplifting", compare_counts(3600, 1763)),
-    ...           ("Drugs", compare_counts(1030, 1091))], unavailable=1)
+    >>> from csa_stats.measures import Change
+    >>> in_brief([("ASB", Change(5600, 6007, 0.01)), ("Shoplifting", Change(3600, 1763, 0.001)),
+    ...           ("Drugs", Change(1030, 1091, 0.4))], unavailable=1)
     'Of 4 measures, 1 fell clearly (ASB, −6.8%), 1 rose clearly (Shoplifting, +104.2%) and 1 did not change clearly; 1 is not available from this source.'
-    >>> in_brief([("Drugs", compare_counts(1030, 1091))], unavailable=0, withheld=2)
+    >>> in_brief([("Drugs", Change(1030, 1091, 0.4))], unavailable=0, withheld=2)
     'Of 3 measures, 1 did not change clearly; 2 are withheld (small counts).'
     """
     total = len(changes) + unavailable + withheld
@@ -118,43 +170,43 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def many_tests_caveat(tested: int) -> str:
-    """Why one clear change among many measures is weak evidence on its own.
+def many_tests_caveat(tested: int, false_alarm_rate: float) -> str:
+    """Why one clear change among many measures is weak evidence on its own, at the test's real
+    false-alarm rate (measured by ``make calibrate`` on series that vary as real ones do).
 
     Examples
     --------
-    >>> many_tests_caveat(12)
-    '12 measures are tested at once: even if nothing had changed, about 1 in 20 would look clear by chance (0.6 of the 12 on average), so one clear change among them is weak evidence on its own.'
+    >>> many_tests_caveat(12, 0.06)
+    '12 measures are tested at once: even if nothing had changed, about 6% of them would look clear by chance (the rate the test showed on simulated series that vary as real ones do), so about 0.7 of the 12 on average; one clear change among them is weak evidence on its own.'
     """
     return (
-        f"{tested} measures are tested at once: even if nothing had changed, about 1 in "
-        f"{round(1 / ALPHA)} would look clear by chance ({tested * ALPHA:.1f} of the {tested} on "
-        "average), so one clear change among them is weak evidence on its own."
+        f"{tested} measures are tested at once: even if nothing had changed, about "
+        f"{100 * false_alarm_rate:.0f}% of them would look clear by chance (the rate the test "
+        "showed on simulated series that vary as real ones do), so about "
+        f"{tested * false_alarm_rate:.1f} of the {tested} on average; one clear change among them "
+        "is weak evidence on its own."
     )
 
 
-def dispersion_caveat(label: str, dispersion: float | None, limit: float) -> str:
-    """What the test of change assumes, and whether the chapter's headline series bears it out:
-    ``dispersion`` is how many times as much its monthly counts vary around their trend and season
-    as chance alone (a Poisson process) would make them; ``None`` when no model could be fitted."""
-    assumption = (
-        "The test of each change assumes the counts vary only as much as chance alone makes them "
-        "(a Poisson process)"
-    )
-    if dispersion is None:
+def dispersion_caveat(label: str, dispersion: float | None) -> str:
+    """How the test of change allows for counts that vary more than chance alone makes them:
+    ``dispersion`` is the headline series' variance-to-mean ratio over its latest 24 months (1 is a
+    Poisson process); ``None`` when there are not 24 months.
+
+    Examples
+    --------
+    >>> print(dispersion_caveat("Violence against the person", 2.64))
+    Crime counts vary more from month to month than chance alone would make them: violence against the person varied about 2.6 times as much over the latest 24 months. Each test allows for its own measure's variation, so a change is called clear only when it stands out from it.
+    """
+    lead = "Crime counts vary more from month to month than chance alone would make them"
+    if dispersion is None or dispersion != dispersion:
         return (
-            f"{assumption}; crime counts often vary more, so a change only just called clear may "
-            "not be real."
-        )
-    if dispersion > limit:
-        return (
-            f"{assumption}. Month to month, {mid_sentence(label)} varies about {dispersion:.1f} "
-            "times as much as that around its trend and season, so a change only just called "
-            "clear may not be real."
+            f"{lead}. Each test allows for its own measure's variation, measured from its months."
         )
     return (
-        f"{assumption}. Month to month, {mid_sentence(label)} varies about as much as that "
-        f"(dispersion {dispersion:.1f}), so the test suits it."
+        f"{lead}: {mid_sentence(label)} varied about {dispersion:.1f} times as much over the "
+        "latest 24 months. Each test allows for its own measure's variation, so a change is called "
+        "clear only when it stands out from it."
     )
 
 

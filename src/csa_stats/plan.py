@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from csa_stats import paths
-from csa_stats.definitions import load_definitions, load_serious_violence
+from csa_stats import paths, spc
+from csa_stats.definitions import load_definitions, load_serious_violence, select_measure
 from csa_stats.disclosure import withhold_small_totals
 from csa_stats.indicators import (
     IndicatorChange,
@@ -25,7 +25,7 @@ from csa_stats.indicators import (
     period_label,
     status_of_change,
 )
-from csa_stats.measures import measure_changes
+from csa_stats.measures import measure_changes, monthly_of, months_of
 from csa_stats.params import RunParameters
 from csa_stats.taxonomy import Area
 
@@ -76,6 +76,8 @@ def plan_rows(
         police.loc[proxied] = measure_changes(incidents, params, proxied, area, instead=proxies)
     if keys:  # a sensitive measure's count of 1 to 4 is not published, even as a status
         police = withhold_small_totals(police)
+    measures_all = load_definitions().measures
+    months = months_of(incidents, params)
     rows = []
     for objective in plan["objectives"]:
         name = objective["objective"]
@@ -85,14 +87,34 @@ def plan_rows(
             )
         for entry in objective.get("measures", []):
             if "police" in entry:
-                rows.append(_police_row(name, entry, police.loc[entry["police"]], params))
+                key = str(entry["police"])
+                measure = (proxies.get(key) if key in proxied else None) or measures_all[key]
+                monthly = (
+                    monthly_of(incidents.loc[select_measure(incidents, measure, area)], months)
+                    if police.loc[key, "available"]
+                    else None
+                )
+                rows.append(_police_row(name, entry, police.loc[key], params, monthly))
             else:
                 rows.append(_indicator_row(name, entry["indicator"], indicators))
     return pd.DataFrame(rows)
 
 
+def spc_verdict(monthly: pd.Series | None, wanted: str | None) -> str:
+    """The variation verdict of a measure's monthly series (:mod:`csa_stats.spc`, Making Data
+    Count), as a label; empty when there are too few months (fewer than 24)."""
+    if monthly is None or len(monthly) < 24:
+        return ""
+    x = spc.xmr(monthly, improvement=wanted)  # type: ignore[arg-type]
+    return spc.verdict_label(spc.variation(x), spc.latest_side(x))
+
+
 def _police_row(
-    objective: str, entry: dict[str, Any], row: pd.Series, params: RunParameters
+    objective: str,
+    entry: dict[str, Any],
+    row: pd.Series,
+    params: RunParameters,
+    monthly: pd.Series | None = None,
 ) -> dict[str, object]:
     base: dict[str, object] = {
         "objective": objective,
@@ -110,6 +132,14 @@ def _police_row(
             "identify a victim)",
         }
     difference = int(row["current"]) - int(row["previous"])
+    verdict = str(row["verdict"])
+    status = (
+        "too few to judge"
+        if verdict == "too few to judge"
+        else status_of_change(difference, float(row["p_value"]), str(entry["wanted"]))
+        if row["significant"]
+        else "no clear change"
+    )
     return {
         **base,
         "period": params.period.label,
@@ -117,7 +147,8 @@ def _police_row(
         "unit": row["unit"],
         "previous": float(row["previous"]),
         "change_pct": float(row["change_pct"]),
-        "status": status_of_change(difference, float(row["p_value"]), str(entry["wanted"])),
+        "status": status,
+        "variation": spc_verdict(monthly, str(entry["wanted"])),
         "note": f"against {params.comparison.label}",
     }
 
@@ -152,6 +183,7 @@ def _indicator_row(
         "unit": meta.unit,
         "previous": change.previous if change.previous is not None else math.nan,
         "change_pct": change.change_pct,
+        "change_points": change.change_points,
         "status": "stale" if change.stale else change.status,
         "note": "; ".join(notes),
     }

@@ -1,28 +1,32 @@
 """Serious violence against the baseline year, and the chance of meeting the goal year's target.
 
 The partnership's goal: by the goal year (2030) there will be less serious violence than in the
-baseline year (2020). This module measures progress so far (the latest 12 months against the
-baseline; each year against the one before) and projects the series to the goal year with a count
-model fitted to the recent months, by seeded simulation that includes the model's parameter
-uncertainty. The probability that the goal year's total is below the baseline's gives a status:
+baseline year (2020). This module measures progress so far (the latest complete year of the
+baseline's kind against the baseline, like with like; each year against the one before; the latest
+12 months as context) and projects the series to the goal year with a model whose level wanders
+(:mod:`csa_stats.projection`), fitted to every month of the data, by seeded simulation. The chance
+that the goal year's total is below the baseline's is stated between 5% and 95%, rounded to 5
+points (five years out it is known only roughly), and gives a status:
 
-- **on track** when that probability is at least the ``on_track`` threshold,
+- **on track** when that chance is at least the ``on_track`` threshold,
 - **off track** when it is at most the ``off_track`` threshold,
 - **at risk** in between.
 
-The thresholds, the fitting window, the number of simulations and the seed are configuration
-(``data/reference/serious_violence.yml``).
+The thresholds, the volatility floor, the number of simulations and the seed are configuration
+(``data/reference/serious_violence.yml``); ``make calibrate`` measures how often the intervals and
+chances are right in worlds outside the model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from csa_stats import trends
+from csa_stats import projection as level_model
 from csa_stats.definitions import (
     Measure,
     SeriousViolenceDefinition,
@@ -30,7 +34,7 @@ from csa_stats.definitions import (
     load_serious_violence,
     select_measure,
 )
-from csa_stats.measures import compare_counts
+from csa_stats.measures import Change, compare_windows
 from csa_stats.params import RunParameters, Window
 from csa_stats.taxonomy import Area
 
@@ -102,16 +106,19 @@ class BaselineResult:
 
     window: Window
     kind: YearKind
-    count: int | None  # None when the baseline year is not in the data
+    count: int | None  # None when the baseline year is not in the data (an average: rounded)
     goal: Window
-    probability: float | None
+    probability: float | None  # the stated chance: between 5% and 95%, in steps of 5 points
     status: Status | None
     required_change_pct: float | None
     chosen: bool
+    raw_probability: float | None = None  # the share of simulations, before stating
 
     @property
     def label(self) -> str:
-        """``"2020"`` or ``"2020/21"``."""
+        """``"2020"``, ``"2020/21"``, or ``"2017-2019 average"``."""
+        if self.window.months > 12:
+            return f"{self.window.start.year}-{self.window.end.year} average"
         return self.window.label
 
 
@@ -125,11 +132,13 @@ class Progress:
     latest_window: Window
     latest: int
     previous: int | None  # the 12 months before the latest
+    latest_year: Window | None  # the latest complete year of the baseline's kind
+    latest_year_change: Change | None  # that year against the baseline year, like with like
     baseline: BaselineResult
     baselines: tuple[BaselineResult, ...]  # the chosen one and the comparisons, in time order
     annual: pd.DataFrame
     projection: pd.DataFrame
-    fit: trends.TrendFit
+    fit: level_model.LevelFit
     fit_window: Window
     on_track: float
     off_track: float
@@ -138,9 +147,9 @@ class Progress:
 
     @property
     def change_on_baseline_pct(self) -> float:
-        """Per cent change from the baseline year to the latest 12 months."""
-        base = self.baseline.count
-        return float("nan") if not base else 100.0 * (self.latest - base) / base
+        """Per cent change from the baseline year to the latest complete year of its kind."""
+        change = self.latest_year_change
+        return float("nan") if change is None else change.percent
 
     @property
     def goal_year_projection(self) -> pd.Series:
@@ -148,46 +157,61 @@ class Progress:
         return self.projection.iloc[-1]
 
 
+def stated_chance(probability: float, lowest: float, highest: float, step: float) -> float:
+    """A simulated share as a chance fit to state: within ``lowest`` and ``highest``, rounded to
+    ``step``. Five years ahead a model's "more than 99%" is never earned: the calibration run
+    showed such chances wrong far more often than they said.
+
+    Examples
+    --------
+    >>> [stated_chance(p, 0.05, 0.95, 0.05) for p in (0.0, 0.437, 0.5, 0.999)]
+    [0.05, 0.45, 0.5, 0.95]
+    """
+    rounded = round(probability / step) * step
+    return round(min(max(rounded, lowest), highest), 10)
+
+
 def annual_series(monthly: pd.Series, kind: YearKind, last: pd.Period) -> pd.DataFrame:
     """Complete years of one kind to ``last``: each year's count, its change on the year before,
-    whether it was lower, and whether the change is more than chance."""
+    whether it was lower, and whether the change is clear (tested on the two years' months,
+    :func:`csa_stats.measures.compare_windows`)."""
     first = pd.Period(monthly.index.min(), "M")
-    years = range(first.year - 1, last.year + 1)
-    rows = []
-    for year in years:
+    rows: list[dict[str, object]] = []
+    for year in range(first.year - 1, last.year + 1):
         window = year_window(year, kind)
         if window.start < first or window.end > last:
             continue
         count = window_total(monthly, window)
-        if count is not None:
-            rows.append({"year": window.label, "count": count})
-    return _with_changes(pd.DataFrame(rows, columns=["year", "count"]))
-
-
-def _with_changes(table: pd.DataFrame) -> pd.DataFrame:
-    table = table.set_index("year")
+        if count is None:
+            continue
+        row: dict[str, object] = {"year": window.label, "count": count}
+        before = year_window(year - 1, kind)
+        if rows and before.start >= first:
+            change = compare_windows(monthly, window, before)
+            row["more_than_chance"] = change.significant
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=["year", "count", "more_than_chance"]).set_index("year")
     previous = table["count"].shift(1)
     table["change"] = (table["count"] - previous).astype("Int64")
     table["change_pct"] = 100.0 * (table["count"] - previous) / previous.where(previous > 0)
     lower = (table["count"] < previous).astype("boolean")
     lower[previous.isna()] = pd.NA
     table["lower_than_year_before"] = lower
-    chance = [
-        pd.NA if pd.isna(p) else compare_counts(int(c), int(p)).significant
-        for c, p in zip(table["count"], previous, strict=True)
-    ]
-    table["more_than_chance"] = pd.array(chance, dtype="boolean")
+    table["more_than_chance"] = table.pop("more_than_chance").astype("boolean")
     return table
 
 
-def _fit_window(monthly: pd.Series, end: pd.Period, fit_months: int) -> Window:
+#: Fewest months the projection is fitted to (two seasons).
+MIN_MONTHS = 24
+
+
+def _all_months(monthly: pd.Series, end: pd.Period) -> Window:
     first = pd.Period(monthly.index.min(), "M")
-    start = max(first, end - (fit_months - 1))
-    window = Window(start, end)
-    if window.months < trends.MIN_MONTHS:
+    window = Window(first, end)
+    if window.months < MIN_MONTHS:
         raise ProgressError(
             f"parameter period_end: the serious-violence projection needs at least "
-            f"{trends.MIN_MONTHS} months of data to the period's end "
+            f"{MIN_MONTHS} months of data to the period's end "
             f"({end.strftime('%Y-%m')}); the data start in {first.strftime('%Y-%m')}"
         )
     return window
@@ -200,6 +224,15 @@ def _totals(
     recorded = monthly[window.contains(pd.Series(monthly.index, index=monthly.index))]
     in_future = window.contains(pd.Series(future)).to_numpy()
     return int(recorded.sum()) + draws[:, in_future].sum(axis=1)
+
+
+def latest_complete_year(monthly: pd.Series, kind: YearKind, end: pd.Period) -> Window | None:
+    """The latest year of ``kind`` wholly in the data to ``end``."""
+    for year in range(end.year, end.year - 3, -1):
+        window = year_window(year, kind)
+        if window.end <= end and window_total(monthly, window) is not None:
+            return window
+    return None
 
 
 def assess(
@@ -221,13 +254,14 @@ def assess(
     measure
         What the series counts (for labels).
     period_end
-        The last month used: the latest 12 months end here and the model is fitted to here.
+        The last month used: the model is fitted to every month to here, and the latest 12 months
+        end here.
     baseline_year, baseline_kind
         The baseline: a calendar year, or the financial year starting in April of that year.
     goal_year
         The goal year, of the same kind as the baseline.
     definition
-        Fitting window, simulations, seed and status thresholds.
+        Simulations, seed, volatility floor, how chances are stated, status thresholds.
     """
     monthly = monthly[monthly.index <= period_end.start_time]
     latest_window = Window(period_end - 11, period_end)
@@ -238,26 +272,38 @@ def assess(
         )
     previous = window_total(monthly, Window(period_end - 23, period_end - 12))
 
-    fit_window = _fit_window(monthly, period_end, definition.fit_months)
-    fitted_part = monthly[fit_window.contains(pd.Series(monthly.index, index=monthly.index))]
-    fit = trends.fit_trend(fitted_part)
+    fit_window = _all_months(monthly, period_end)
+    fit = level_model.fit_level(
+        monthly,
+        periods_per_year=12,
+        counts=True,
+        floor=definition.volatility_floor,
+        min_years_own_volatility=definition.min_years_own_volatility,
+    )
 
     # One set of simulated months serves every year kind: run to the later goal end (financial).
     horizon_end = max(year_window(goal_year, k).end for k in ("calendar", "financial"))
     future = pd.period_range(period_end + 1, horizon_end, freq="M").start_time
     rng = np.random.default_rng(definition.seed)
-    draws = (
-        trends.simulate_counts(fit, future, definition.simulations, rng)
-        if len(future)
-        else np.zeros((definition.simulations, 0), dtype=int)
-    )
+    draws = level_model.simulate(fit, len(future), definition.simulations, rng)
 
-    def judge(year: int, kind: YearKind, chosen: bool) -> BaselineResult:
-        window, goal = year_window(year, kind), year_window(goal_year, kind)
-        count = window_total(monthly, window)
+    def state(probability: float) -> float:
+        return stated_chance(
+            probability, definition.chance_lowest, definition.chance_highest, definition.chance_step
+        )
+
+    def judge(window: Window, kind: YearKind, chosen: bool) -> BaselineResult:
+        goal = year_window(goal_year, kind)
+        if window.months > 12:  # an average of years: each year complete
+            years = [year_window(y, kind) for y in range(window.start.year, window.end.year + 1)]
+            totals = [window_total(monthly, w) for w in years]
+            count = None if None in totals else round(sum(totals) / len(totals))  # type: ignore[arg-type]
+        else:
+            count = window_total(monthly, window)
         if count is None:
             return BaselineResult(window, kind, None, goal, None, None, None, chosen)
-        probability = float(np.mean(_totals(monthly, draws, future, goal) < count))
+        raw = float(np.mean(_totals(monthly, draws, future, goal) < count))
+        probability = state(raw)
         years_left = (goal.end - period_end).n / 12.0
         return BaselineResult(
             window,
@@ -268,15 +314,24 @@ def assess(
             status_of(probability, definition.on_track, definition.off_track),
             required_annual_change(latest, count, years_left),
             chosen,
+            raw,
         )
 
-    # The chosen baseline and its comparisons: both kinds of year, it and the year before.
+    # The chosen baseline and its comparisons: both kinds of year, it and the year before, and
+    # the pre-pandemic average of the three years before 2020 (where the data hold them).
     kinds: tuple[YearKind, ...] = ("calendar", "financial")
     options = sorted(
         ((y, k) for y in (baseline_year - 1, baseline_year) for k in kinds),
         key=lambda yk: year_window(*yk).start,
     )
-    baselines = tuple(judge(y, k, (y, k) == (baseline_year, baseline_kind)) for y, k in options)
+    baselines = [
+        judge(year_window(y, k), k, (y, k) == (baseline_year, baseline_kind)) for y, k in options
+    ]
+    pre = Window(year_window(2017, baseline_kind).start, year_window(2019, baseline_kind).end)
+    if pre.end < year_window(baseline_year, baseline_kind).start:
+        average = judge(pre, baseline_kind, False)
+        if average.count is not None:
+            baselines.insert(0, average)
     chosen = next(b for b in baselines if b.chosen)
     if chosen.count is None:
         raise ProgressError(
@@ -284,8 +339,14 @@ def assess(
             "(parameter baseline_year)"
         )
 
+    latest_year = latest_complete_year(monthly, baseline_kind, period_end)
+    latest_year_change = (
+        compare_windows(monthly, latest_year, chosen.window)
+        if latest_year is not None and latest_year != chosen.window
+        else None
+    )
     annual = annual_series(monthly, baseline_kind, period_end)
-    projection = _projection_table(monthly, draws, future, period_end, goal_year, chosen)
+    table = _projection_table(monthly, draws, future, period_end, goal_year, chosen, state)
     return Progress(
         measure=measure,
         is_proxy=is_proxy,
@@ -293,10 +354,12 @@ def assess(
         latest_window=latest_window,
         latest=latest,
         previous=previous,
+        latest_year=latest_year,
+        latest_year_change=latest_year_change,
         baseline=chosen,
-        baselines=baselines,
+        baselines=tuple(baselines),
         annual=annual,
-        projection=projection,
+        projection=table,
         fit=fit,
         fit_window=fit_window,
         on_track=definition.on_track,
@@ -313,6 +376,7 @@ def _projection_table(
     period_end: pd.Period,
     goal_year: int,
     baseline: BaselineResult,
+    state: Callable[[float], float],
 ) -> pd.DataFrame:
     """Each year of the baseline's kind from the first not wholly recorded to the goal year."""
     rows = []
@@ -330,7 +394,7 @@ def _projection_table(
         for name, low, high in INTERVALS:
             row[f"low_{name}"] = float(np.quantile(totals, low))
             row[f"high_{name}"] = float(np.quantile(totals, high))
-        row["chance_below_baseline"] = float(np.mean(totals < (baseline.count or 0)))
+        row["chance_below_baseline"] = state(float(np.mean(totals < (baseline.count or 0))))
         rows.append(row)
     return pd.DataFrame(rows).set_index("year")
 
@@ -374,16 +438,16 @@ def assess_measure(
         return found
     measure, monthly, is_proxy = found
     recorded = monthly[monthly.index <= params.period.end.start_time]
-    if int(recorded.sum()) == 0:  # a count model has nothing to fit: not a verdict, a fact
+    if int(recorded.sum()) == 0:  # a model has nothing to fit: not a verdict, a fact
         return f"none recorded in the data to {params.period.span.split(' to ')[-1]}: nothing to project"
     try:
         return _assess_fitted(monthly, measure, params, definition, is_proxy)
     except (ValueError, np.linalg.LinAlgError) as error:
         if isinstance(error, ProgressError):
             raise
-        # Too few to fit a count model (a handful of records in years of months): a fact to
-        # state, never a verdict and never a traceback.
-        return "too few recorded to fit the projection's count model: no projection"
+        # Too few to fit the model (a handful of records in years of months): a fact to state,
+        # never a verdict and never a traceback.
+        return "too few recorded to fit the projection's model: no projection"
 
 
 def _assess_fitted(

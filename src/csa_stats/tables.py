@@ -55,15 +55,32 @@ def fmt_signed_pct(value: object) -> str:
     return fmt_pct(value, signed=True)
 
 
-def change_columns(
-    current_label: str, previous_label: str
-) -> dict[str, tuple[str, Callable[[object], str]]]:
-    """The columns every change table ends with: comparison count, per cent change, the verdict."""
+def fmt_verdict(value: object) -> str:
+    """A change's verdict (:attr:`csa_stats.measures.Change.verdict`) for a table cell:
+    ``"clear fall"`` -> ``"Yes: a fall"``; ``"no clear change"`` -> ``"No"``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ".."
     return {
+        "clear fall": "Yes: a fall",
+        "clear rise": "Yes: a rise",
+        "no clear change": "No",
+        "too few to judge": "Too few to judge",
+    }.get(str(value), str(value))
+
+
+def change_columns(
+    current_label: str, previous_label: str, verdict: bool = True
+) -> dict[str, tuple[str, Callable[[object], str]]]:
+    """The columns every change table ends with: comparison count, per cent change (missing when
+    the counts are too small for one), and the test's verdict (``verdict`` False leaves it out:
+    a table of many small areas, where some would look clear by chance alone)."""
+    columns: dict[str, tuple[str, Callable[[object], str]]] = {
         "previous": (previous_label, fmt_count),
         "change_pct": ("Change (%)", fmt_signed_pct),
-        "significant": ("More than chance?", fmt_yes_no),
     }
+    if verdict:
+        columns["verdict"] = ("Clear change?", fmt_verdict)
+    return columns
 
 
 def publish_table(

@@ -11,7 +11,7 @@ from csa_stats.tables import change_columns, fmt_count, fmt_pct, fmt_rate, publi
 
 #: Columns that would give a withheld count back: those of the period's count, and the change.
 _ON_CURRENT = ("current", "share_pct", "rate_per_1000", "rank")
-_ON_EITHER = ("change", "change_pct", "p_value", "significant")
+_ON_EITHER = ("change", "change_pct")
 
 
 def withhold_small_ward_counts(wards: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -99,7 +99,7 @@ def ward_ranking_section(
         "population": ("Residents", fmt_count),
         "rate_per_1000": ("Per 1,000 residents", fmt_rate),
         "rank": ("Rank (rate)", fmt_count),
-        **change_columns(p.label, c.label),
+        **change_columns(p.label, c.label, verdict=False),
     }
     table_block = publish_table(
         wards.set_index("ward_name"),

@@ -12,7 +12,7 @@ from csa_stats.tables import (
     fmt_rate,
     fmt_signed_count,
     fmt_signed_pct,
-    fmt_yes_no,
+    fmt_verdict,
     publish_table,
 )
 
@@ -76,7 +76,7 @@ def headline_section(ch: Chapter) -> str:
             "previous": (c.label, fmt_count),
             "change": ("Change", fmt_signed_count),
             "change_pct": ("Change (%)", fmt_signed_pct),
-            "significant": ("More than chance?", fmt_yes_no),
+            "verdict": ("Clear change?", fmt_verdict),
         },
         out_dir=ch.out_dir,
         index_label="Measure",

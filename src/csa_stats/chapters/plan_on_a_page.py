@@ -14,6 +14,7 @@ import pandas as pd
 from csa_stats import paths
 from csa_stats.chapter import Chapter, peer_population_path
 from csa_stats.indicators import latest_changes, load_indicators, read_indicator_table
+from csa_stats.measures import ALPHA, MIN_COUNT
 from csa_stats.plan import load_plan, plan_rows
 from csa_stats.tables import fmt_count, fmt_signed_pct
 from csa_stats.text import md_text
@@ -23,6 +24,7 @@ STATUSES = (
     "improving",
     "no clear change",
     "worsening",
+    "too few to judge",
     "not tested",
     "withheld",
     "stale",
@@ -52,14 +54,18 @@ def rules(ch: Chapter) -> str:
     limits = sorted({i.stale_after_months for i in load_indicators().values()})
     return (
         "**How the status is decided.** For police-recorded measures, the period "
-        f"({ch.params.period.label}) is compared with {ch.params.comparison.label}; for other "
-        "indicators, the latest value with the one before it. A change that the exact test of "
-        "change (or, for survey shares, a two-proportion test) finds more than chance, at the 5% "
-        "level, is **improving** if it is in the direction the plan wants and **worsening** if not; "
-        "anything else is **no clear change**. A change that cannot be tested (a published share "
-        "with no counts) is **not tested**. An indicator whose latest value is older than its limit "
-        f"(between {limits[0]} and {limits[-1]} months, at the end of the period) is marked **stale**, "
-        "not shown as current.\n"
+        f"({ch.params.period.label}) is compared with {ch.params.comparison.label}, allowing for "
+        "how much each measure varies from month to month; for other indicators, the latest value "
+        "is compared with the one before it. A change found clear at the "
+        f"{100 * ALPHA:.0f}% level is **improving** if it is in the direction the plan wants and "
+        "**worsening** if not; anything else is **no clear change**. A count below "
+        f"{MIN_COUNT} in either period is **too few to judge**. A change that cannot be tested (a "
+        "published share with no counts) is **not tested**. Beside the status, each police measure's "
+        "monthly series is read as a process-control chart (NHS England's Making Data Count): "
+        "**common cause** when its latest month is within its usual variation, **special cause** "
+        "(improving or concerning) when it is not. An indicator whose latest value is older than its "
+        f"limit (between {limits[0]} and {limits[-1]} months, at the end of the period) is marked "
+        "**stale**, not shown as current.\n"
     )
 
 
@@ -91,16 +97,20 @@ def _line(row: pd.Series) -> str:
     if row["status"] in ("not available", "no data", "withheld"):
         return f"- {name}: {row['note']}."
     wanted = {"down": "fewer", "up": "more"}[str(row["wanted"])]
-    change = (
-        f", {fmt_signed_pct(row['change_pct'])} on the period before"
-        if not pd.isna(row.get("change_pct"))
-        else ""
-    )
+    if not pd.isna(row.get("change_points", float("nan"))):
+        points = fmt_signed_pct(row["change_points"]).removesuffix("%")
+        change = f", {points} percentage points on the period before"
+    elif not pd.isna(row.get("change_pct")):
+        change = f", {fmt_signed_pct(row['change_pct'])} on the period before"
+    else:
+        change = ""
+    variation = row.get("variation")
+    spc_text = f" Variation: {variation}." if isinstance(variation, str) and variation else ""
     note = f" ({row['note']})" if row.get("note") else ""
     source = f" Source: {md_text(row['source'])}." if row.get("source") else ""
     return (
         f"- {name}: {_latest(row)}{change}; wanted: {wanted}. "
-        f"Status: **{row['status']}**{note}.{source}"
+        f"Status: **{row['status']}**{note}.{spc_text}{source}"
     )
 
 

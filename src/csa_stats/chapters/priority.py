@@ -6,15 +6,22 @@ each reports and which series its trend model is fitted to.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
-from csa_stats import charts, measures, narrative, trends
+from csa_stats import charts, measures, narrative, projection, spc
 from csa_stats.chapter import Chapter
 from csa_stats.chapters.common import ward_ranking_section
-from csa_stats.definitions import Measure, availability, describe, load_definitions
+from csa_stats.definitions import (
+    Measure,
+    availability,
+    describe,
+    load_definitions,
+    load_serious_violence,
+    select_measure,
+)
 from csa_stats.disclosure import (
     HIGH,
     LOW,
@@ -24,7 +31,8 @@ from csa_stats.disclosure import (
     protect_breakdown,
     withhold_small_totals,
 )
-from csa_stats.measures import ALPHA, Change
+from csa_stats.measures import ALPHA, MIN_COUNT, Change, measured_false_alarm_rate
+from csa_stats.plan import load_plan, spc_verdict
 from csa_stats.tables import (
     change_columns,
     fmt_count,
@@ -49,9 +57,20 @@ def measure_table(ch: Chapter, key: str) -> pd.DataFrame:
     """The priority's measures with their changes (unavailable ones marked), as they may be
     published: a sensitive measure's count of 1 to 4 withheld with its change
     (:func:`csa_stats.disclosure.withhold_small_totals`)."""
-    return withhold_small_totals(
+    table = withhold_small_totals(
         measures.measure_changes(ch.incidents, ch.params, list(_priority(key)["measures"]), ch.area)
     )
+    months = measures.months_of(ch.incidents, ch.params)
+    definitions = load_definitions().measures
+    variation = []
+    for name, row in table.iterrows():
+        monthly = None
+        if row["available"]:
+            chosen = select_measure(ch.incidents, definitions[str(name)], ch.area)
+            monthly = measures.monthly_of(ch.incidents.loc[chosen], months)
+        variation.append(spc_verdict(monthly, _wanted(str(name))))
+    table["variation"] = variation
+    return table
 
 
 def _withheld(row: pd.Series) -> bool:
@@ -76,13 +95,7 @@ def summary(ch: Chapter, key: str) -> str:
     p, c = ch.params.period, ch.params.comparison
     available = table[table["available"]]
     shown = available[~available.apply(_withheld, axis=1)] if len(available) else available
-    changes = [
-        (
-            str(row["label"]),
-            Change(int(row["current"]), int(row["previous"]), float(row["p_value"])),
-        )
-        for _, row in shown.iterrows()
-    ]
+    changes = [(str(row["label"]), _change(row)) for _, row in shown.iterrows()]
     missing = table[~table["available"]]
     withheld = available.drop(shown.index)
     lines = [
@@ -96,8 +109,9 @@ def summary(ch: Chapter, key: str) -> str:
                 f"- {_withheld_sentence(str(row['label']), row, str(row['unit']), p.label)}"
             )
             continue
-        change = Change(int(row["current"]), int(row["previous"]), float(row["p_value"]))
-        lines.append(f"- {narrative.describe_change(str(row['label']), change, str(row['unit']))}")
+        lines.append(
+            f"- {narrative.describe_change(str(row['label']), _change(row), str(row['unit']))}"
+        )
     if len(missing):
         lines += ["", ":::{admonition} Not available from this source\n:class: note\n"]
         lines += [f"- {row['label']}: {row['note']}." for _, row in missing.iterrows()]
@@ -106,6 +120,11 @@ def summary(ch: Chapter, key: str) -> str:
         ]
     lines += ["", caveats(ch, key, [str(k) for k in table.index[table["available"]]])]
     return "\n".join(lines) + "\n"
+
+
+def _change(row: pd.Series) -> Change:
+    """A measure table's row as the :class:`~csa_stats.measures.Change` it was made from."""
+    return Change(int(row["current"]), int(row["previous"]), float(row["p_value"]))
 
 
 def _headline_series(ch: Chapter, key: str) -> tuple[Measure, pd.Series | None]:
@@ -133,18 +152,17 @@ def caveats(ch: Chapter, key: str, available: list[str]) -> str:
     items = [
         f"Each measure counts {p.label} ({p.span}) against {c.label}: one period against one "
         f"period. A change is called clear when one at least as large would happen less than "
-        f"{ALPHA:.0%} of the time if nothing had really changed (see the "
+        f"{ALPHA:.0%} of the time if nothing had really changed, allowing for how much the "
+        f"measure varies from month to month; a measure with fewer than {MIN_COUNT} in either "
+        "period is shown as its counts and never called clear (see the "
         f"[methodology](../methodology.md)){longer_run}."
     ]
     if len(available) > 1:
-        items.append(narrative.many_tests_caveat(len(available)))
+        items.append(narrative.many_tests_caveat(len(available), measured_false_alarm_rate()))
     dispersion = None
-    if series is not None:
-        with contextlib.suppress(ValueError):  # too few months for a model: the general caveat
-            dispersion = trends.fit_trend(series).dispersion
-    items.append(
-        narrative.dispersion_caveat(measure.label, dispersion, trends.OVERDISPERSION_LIMIT)
-    )
+    if series is not None and len(series) >= 24:
+        dispersion, _ = measures.pearson_dispersion(np.array_split(series.to_numpy()[-24:], 2))
+    items.append(narrative.dispersion_caveat(measure.label, dispersion))
     definitions = load_definitions()
     wholes: dict[str, list[str]] = {}
     for part, whole in definitions.part_of:
@@ -177,15 +195,16 @@ def measures_section(ch: Chapter, key: str) -> str:
     columns = {
         "current": (p.label, lambda v: fmt_count(v) if not pd.isna(v) else "not available"),
         **change_columns(p.label, c.label),
+        "variation": ("Variation (SPC)", lambda v: str(v) if v else ".."),
     }
     # A withheld count, and the change that goes with it, is the symbol in the page and the CSV.
     hidden = pd.DataFrame(False, index=shown.index, columns=shown.columns)
     hidden["current"] = shown["current_withheld"]
     hidden["previous"] = shown["previous_withheld"]
-    for name in ("change", "change_pct", "significant"):
+    for name in ("change", "change_pct", "significant", "verdict", "variation"):
         hidden[name] = shown["current_withheld"] | shown["previous_withheld"]
     block = publish_table(
-        shown.drop(columns=["p_value", "current_withheld", "previous_withheld"]),
+        shown.drop(columns=["p_value", "significant", "current_withheld", "previous_withheld"]),
         name=f"{key}-measures",
         caption=f"{title(key).split(': ', 1)[-1].capitalize()}: measures, {p.label} against {c.label}",
         columns=columns,
@@ -203,77 +222,112 @@ def measures_section(ch: Chapter, key: str) -> str:
 
 
 def trend_section(ch: Chapter, key: str) -> str:
-    """The headline series with the count model's underlying trend, and the annual change."""
+    """The headline series with its underlying level and change a year, from the same model as
+    the serious-violence projection (:mod:`csa_stats.projection`), and its process-control chart
+    (:mod:`csa_stats.spc`)."""
     measure, series = _headline_series(ch, key)
     if series is None:
         reason = availability(measure, ch.incidents)
         return (
             f"{measure.label}, this priority's headline series, is {reason}: no trend is shown.\n"
         )
-    fit = trends.fit_trend(series)
+    definition = load_serious_violence()
+    fit = projection.fit_level(
+        series,
+        floor=definition.volatility_floor,
+        min_years_own_volatility=definition.min_years_own_volatility,
+    )
     low, high = fit.annual_change_ci
     direction = "falling" if fit.annual_change_pct < 0 else "rising"
     finding = (
-        f"{measure.label} has been {direction} by about {abs(fit.annual_change_pct):.1f}% a year"
+        f"{measure.label} is {direction} by about {abs(fit.annual_change_pct):.1f}% a year"
         if fit.is_clear
-        else f"{measure.label} shows no clear underlying trend"
+        else f"{measure.label} shows no clear underlying change"
     )
     first, last = series.index[0], series.index[-1]
     alt = (
         f"Line chart of {measure.label.lower()} each month from {first:%B %Y} to {last:%B %Y}, "
-        f"between {fmt_count(series.min())} and {fmt_count(series.max())} a month, with the model's "
-        f"underlying trend going from {fmt_count(round(fit.trend.iloc[0]))} to "
-        f"{fmt_count(round(fit.trend.iloc[-1]))} a month."
+        f"between {fmt_count(series.min())} and {fmt_count(series.max())} a month, with the "
+        f"model's underlying level going from {fmt_count(round(fit.level.iloc[0]))} to "
+        f"{fmt_count(round(fit.level.iloc[-1]))} a month."
     )
     sentence = (
-        f"\nOver {first:%B %Y} to {last:%B %Y}, the underlying annual change in "
+        f"\nAt the end of the data ({last:%B %Y}), the underlying change in "
         f"{measure.label.lower()} is {fmt_pct(fit.annual_change_pct, signed=True)} a year "
-        f"(95% confidence interval {fmt_pct(low, signed=True)} to {fmt_pct(high, signed=True)}), "
-        f"from a {fit.family} regression with a linear trend and month-of-year seasonality "
-        f"(dispersion {fit.dispersion:.2f}; a negative binomial model is used above "
-        f"{trends.OVERDISPERSION_LIMIT}). The dashed line is a seasonal-trend decomposition (STL), "
-        f"which follows changes in direction that a straight-line trend cannot. See the "
-        f"[methodology](../methodology.md).\n"
+        f"(95% interval {fmt_pct(low, signed=True)} to {fmt_pct(high, signed=True)}), from a "
+        "structural time-series model of every month from "
+        f"{first:%B %Y}: a level that wanders, a trend that can turn and the month of the year. "
+        "It is the model the serious-violence chapter projects with, so a series has one trend "
+        "wherever it appears. See the [methodology](../methodology.md).\n"
     )
     if is_sensitive(str(_priority(key)["headline"])) and series.between(LOW, HIGH).any():
         # A month of 1 to 4 of a sensitive measure is not published, in a chart or its data.
         return (
             f"**{finding}.** The monthly counts are not shown: in some months they are from 1 to "
-            "4, which could identify a victim.\n"
-            + sentence.replace(
-                " The dashed line is a seasonal-trend decomposition (STL), "
-                "which follows changes in direction that a straight-line trend "
-                "cannot.",
-                "",
-            )
+            "4, which could identify a victim.\n" + sentence
         )
-    stl = trends.decompose(series)["trend"]
     data = pd.DataFrame(
-        {
-            "recorded": series,
-            "model": fit.fitted.round(2),
-            "trend": fit.trend.round(2),
-            "stl_trend": stl.round(2),
-        }
+        {"recorded": series, "model": fit.fitted.round(2), "level": fit.level.round(2)}
     )
     data.index = data.index.strftime("%Y-%m")
     fig = charts.trend_chart(
-        series,
-        fit.trend,
-        fit.fitted,
-        finding,
-        f"{measure.unit.capitalize()} a month",
-        stl_trend=stl,
+        series, fit.level, fit.fitted, finding, f"{measure.unit.capitalize()} a month"
     )
     block = charts.publish_figure(
         fig,
         f"{key}-trend",
         data,
         alt,
-        f"{measure.label} each month, {ch.area.name}, with the fitted underlying trend.",
+        f"{measure.label} each month, {ch.area.name}, with the model's underlying level.",
         ch.out_dir,
     )
-    return block + sentence
+    return block + sentence + "\n" + spc_section(ch, key, measure, series)
+
+
+def spc_section(ch: Chapter, key: str, measure: Measure, series: pd.Series) -> str:
+    """The headline series as an XmR chart (Making Data Count), with its variation verdict."""
+    wanted = _wanted(str(_priority(key)["headline"]))
+    x = spc.xmr(series, improvement=wanted)  # type: ignore[arg-type]
+    verdict = spc.variation(x)
+    label = spc.verdict_label(verdict, spc.latest_side(x))
+    last = series.index[-1]
+    title = f"{measure.label}: {label.lower()} in {last:%B %Y}"
+    signals = int(x.special.sum())
+    alt = (
+        f"Process-control chart of {measure.label.lower()} each month from "
+        f"{series.index[0]:%B %Y} to {last:%B %Y}: mean {fmt_count(round(x.mean))} a month, "
+        f"process limits {fmt_count(round(x.lower))} to {fmt_count(round(x.upper))}; "
+        f"{signals} month{'s' * (signals != 1)} part of a special-cause signal. The latest month: "
+        f"{label.lower()}."
+    )
+    fig = charts.spc_chart(x, title, f"{measure.unit.capitalize()} a month")
+    data = x.table()
+    data.index = pd.DatetimeIndex(series.index).strftime("%Y-%m")
+    block = charts.publish_figure(
+        fig,
+        f"{key}-spc",
+        data,
+        alt,
+        f"{measure.label} each month, {ch.area.name}, as a process-control (XmR) chart.",
+        ch.out_dir,
+    )
+    return (
+        block
+        + f"\nRead as a process-control chart (NHS England's Making Data Count): the limits are the "
+        f"mean plus or minus {spc.LIMIT} times the mean month-to-month change; a point beyond "
+        "them, a run on one side of the mean, a run rising or falling, or two of three points "
+        f"near a limit is a special cause. The latest month is: **{label}**.\n"
+    )
+
+
+def _wanted(measure_key: str) -> str | None:
+    """The direction the plan wants for a measure (``data/reference/plan.yml``), if it says."""
+    for priority in load_plan().values():
+        for objective in priority["objectives"]:
+            for entry in objective.get("measures", []):
+                if entry.get("police") == measure_key:
+                    return str(entry["wanted"])
+    return None
 
 
 def _pct_or_na(value: object) -> str:
@@ -427,7 +481,7 @@ def breakdown_section(ch: Chapter, key: str) -> str:
         for name in ("current", "share_pct"):
             hidden[name] = current
         hidden["previous"] = previous
-        for name in ("change", "change_pct", "p_value", "significant"):
+        for name in ("change", "change_pct", "p_value", "significant", "verdict"):
             hidden[name] = current | previous
         order = [*table.index[~current], *sorted(table.index[current])]
         table, hidden = table.loc[order], hidden.loc[order]

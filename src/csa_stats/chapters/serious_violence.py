@@ -2,20 +2,19 @@
 
 The verdict comes first (status, chance, the baseline caveat); then the definition in force, the
 comparison of baselines, the year-on-year series, the projection with its intervals, the path
-needed, the sensitivity to the fitting window, and the same for each sub-measure.
+needed, and the same for each sub-measure.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
 
-from csa_stats import charts
+from csa_stats import charts, narrative
 from csa_stats.chapter import Chapter
 from csa_stats.definitions import SeriousViolenceDefinition, describe, load_serious_violence
-from csa_stats.measures import compare_counts
+from csa_stats.measures import compare_series
 from csa_stats.progress import Progress, assess_measure, year_window
 from csa_stats.tables import (
     fmt_count,
@@ -28,8 +27,6 @@ from csa_stats.tables import (
 
 #: Admonition class per status: green, amber, red in the book theme.
 _STATUS_CLASS = {"on track": "tip", "at risk": "warning", "off track": "danger"}
-#: Fitting windows (months) compared in the sensitivity table, beside the configured one.
-SENSITIVITY_MONTHS = (24, 36, 60)
 
 
 @dataclass(frozen=True)
@@ -38,7 +35,6 @@ class Assessment:
 
     definition: SeriousViolenceDefinition
     results: dict[str, Progress | str]
-    sensitivity: dict[int, Progress]  # the headline fitted to other windows (months -> result)
 
     @property
     def headline(self) -> Progress | str:
@@ -51,29 +47,13 @@ def assess_all(ch: Chapter, definition: SeriousViolenceDefinition | None = None)
     definition = definition or load_serious_violence()
     keys = (definition.headline, *definition.sub_measures)
     results = {k: assess_measure(ch.incidents, ch.params, k, ch.area, definition) for k in keys}
-    sensitivity: dict[int, Progress] = {}
-    if not isinstance(results[definition.headline], str):
-        for months in sorted({*SENSITIVITY_MONTHS, definition.fit_months}):
-            other = dataclasses.replace(definition, fit_months=months)
-            result = assess_measure(ch.incidents, ch.params, other.headline, ch.area, other)
-            if not isinstance(result, str):
-                sensitivity[months] = result
-    return Assessment(definition, results, sensitivity)
+    return Assessment(definition, results)
 
 
 def chance_text(probability: float) -> str:
-    """A probability in words a reader can use: ``"84%"``, ``"more than 99%"``, ``"less than 1%"``.
-
-    Examples
-    --------
-    >>> [chance_text(p) for p in (0.843, 0.9991, 0.0)]
-    ['84%', 'more than 99%', 'less than 1%']
-    """
-    if probability > 0.99:
-        return "more than 99%"
-    if probability < 0.01:
-        return "less than 1%"
-    return f"{100 * probability:.0f}%"
+    """A stated chance in the yardstick's words with its figure: ``"likely (about 65%)"``
+    (:func:`csa_stats.narrative.yardstick`)."""
+    return f"{narrative.yardstick(probability)} (about {100 * probability:.0f}%)"
 
 
 def _name(progress: Progress) -> str:
@@ -86,28 +66,28 @@ def verdict(progress: Progress) -> str:
     """One sentence: the status and the chance behind it."""
     b = progress.baseline
     return (
-        f"{progress.measure.label} is **{b.status}**: on the projection, the chance that the "
-        f"{b.goal.label} total is below the {b.label} baseline of {fmt_count(b.count)} "
-        f"{progress.measure.unit} is {chance_text(b.probability or 0.0)}."
+        f"{progress.measure.label} is **{b.status}**: on the projection, it is "
+        f"{chance_text(b.probability or 0.0)} that the {b.goal.label} total is below the "
+        f"{b.label} baseline of {fmt_count(b.count)} {progress.measure.unit}."
     )
 
 
 def progress_sentence(progress: Progress) -> str:
-    """The latest 12 months against the baseline."""
+    """The latest complete year against the baseline year, like with like; the latest 12 months
+    as context."""
     b = progress.baseline
-    latest, base = progress.latest, b.count or 0
-    if latest == base:
-        where = f"the same as in {b.label}"
-    else:
-        word = "fewer" if latest < base else "more"
-        where = (
-            f"{fmt_count(abs(latest - base))} {word} ({fmt_pct(abs(progress.change_on_baseline_pct))} "
-            f"{'below' if latest < base else 'above'}) than in the {b.label} baseline "
-            f"({fmt_count(base)})"
-        )
-    return (
+    year, change = progress.latest_year, progress.latest_year_change
+    context = (
         f"In the 12 months to {progress.latest_window.end.strftime('%B %Y')}, "
-        f"{fmt_count(latest)} {_name(progress)} {progress.measure.unit} were recorded: {where}."
+        f"{fmt_count(progress.latest)} were recorded."
+    )
+    if year is None or change is None:
+        return f"No complete year after the {b.label} baseline is in the data yet. {context}"
+    where = narrative.change_phrase(change)
+    return (
+        f"In {year.label}, the latest complete {b.kind} year, {fmt_count(change.current)} "
+        f"{_name(progress)} {progress.measure.unit} were recorded against {fmt_count(change.previous)} "
+        f"in {b.label}: {narrative.verdict_words(change)} ({where}). {context}"
     )
 
 
@@ -115,19 +95,13 @@ def year_on_year_sentence(progress: Progress) -> str:
     """The year-on-year objective: was the latest 12 months lower than the 12 months before?"""
     if progress.previous is None:
         return "The data do not hold the 12 months before the latest, so the year-on-year objective cannot be judged."
-    change = compare_counts(progress.latest, progress.previous)
+    change = compare_series(progress.monthly, progress.latest_window.end)
     met = progress.latest < progress.previous
-    chance = (
-        "a change this large is unlikely to be chance"
-        if change.significant
-        else "a change this size could be chance"
-    )
     span = progress.latest_window
     sentence = (
         f"Year-on-year objective ({'met' if met else 'not met'}): the 12 months to "
         f"{span.end.strftime('%B %Y')} were {'lower' if met else 'not lower'} than the 12 months "
-        f"before ({fmt_count(progress.previous)} to {fmt_count(progress.latest)}, "
-        f"{fmt_signed_pct(change.percent)}; {chance})."
+        f"before ({narrative.change_phrase(change)}; {narrative.verdict_words(change)})."
     )
     annual = progress.annual.dropna(subset=["lower_than_year_before"])
     if len(annual):
@@ -144,7 +118,7 @@ def baseline_caveat(progress: Progress) -> str:
     b = progress.baseline
     before = year_window(b.window.start.year - 1, b.kind)
     others = [
-        f"{o.label}: **{o.status}** ({chance_text(o.probability or 0.0)})"
+        f"{o.label}: **{o.status}**, {chance_text(o.probability or 0.0)}"
         for o in progress.baselines
         if not o.chosen and o.status is not None
     ]
@@ -197,9 +171,7 @@ def summary(ch: Chapter, assessment: Assessment) -> str:
         f"- {year_on_year_sentence(head)}",
         f"- {path_sentence(head)}",
         f"- **Caveat:** {baseline_caveat(head)}",
-        "- **Caveat:** the projection assumes the trend of the last "
-        f"{head.fit_window.months} months continues; its intervals cover the model's uncertainty, "
-        f"not a change of direction. {sensitivity_sentence(assessment)}",
+        f"- **Caveat:** {projection_caveat(head)}",
     ]
     if head.is_proxy:
         lines.append(
@@ -208,6 +180,18 @@ def summary(ch: Chapter, assessment: Assessment) -> str:
         )
     lines += ["", rule_sentence(head), ":::\n"]
     return "\n".join(lines) + "\n" + status_table(ch, assessment)
+
+
+def projection_caveat(progress: Progress) -> str:
+    """What the projection can and cannot say."""
+    return (
+        f"the projection follows every month from {progress.fit_window.span}; its level wanders "
+        "and its trend can turn as much as the series' own months have, so its intervals widen "
+        "with the years ahead. Five years out a chance is known only roughly: it is stated "
+        f"{_stated()}. How often such intervals and chances were right, in "
+        "simulations and on Coventry's recorded crime, is on the "
+        "[methodology](../methodology.md) page."
+    )
 
 
 def status_table(ch: Chapter, assessment: Assessment) -> str:
@@ -223,7 +207,9 @@ def status_table(ch: Chapter, assessment: Assessment) -> str:
             {
                 "measure": result.measure.label,
                 "baseline": b.count,
-                "latest_12_months": result.latest,
+                "latest_year": result.latest_year_change.current
+                if result.latest_year_change
+                else None,
                 "change_pct": result.change_on_baseline_pct,
                 "chance_below_baseline": b.probability,
                 "status": b.status,
@@ -233,14 +219,14 @@ def status_table(ch: Chapter, assessment: Assessment) -> str:
     first = next((r for r in assessment.results.values() if not isinstance(r, str)), None)
     base = first.baseline.label if first else "baseline"
     goal = first.baseline.goal.label if first else "goal year"
-    latest = first.latest_window.end.strftime("%B %Y") if first else ""
+    latest = first.latest_year.label if first and first.latest_year else "latest year"
     return publish_table(
         table,
         name="serious-violence-status",
         caption=f"Serious violence and its sub-measures: progress toward the goal, {ch.area.name}",
         columns={
             "baseline": (f"{base} (baseline)", fmt_count),
-            "latest_12_months": (f"12 months to {latest}", fmt_count),
+            "latest_year": (f"{latest} (latest year)", fmt_count),
             "change_pct": ("Change on baseline (%)", fmt_signed_pct),
             "chance_below_baseline": (
                 f"Chance {goal} is below baseline",
@@ -302,16 +288,27 @@ def definition_section(ch: Chapter, assessment: Assessment) -> str:
 
 def baselines_section(ch: Chapter, progress: Progress, name: str) -> str:
     """Each baseline with the chance of beating it and the change a year needed."""
+    year = progress.latest_year
+    latest = (
+        progress.latest
+        if year is None
+        else int(
+            progress.monthly[
+                year.contains(pd.Series(progress.monthly.index, index=progress.monthly.index))
+            ].sum()
+        )
+    )
+    latest_label = (
+        f"12 months to {progress.latest_window.end:%B %Y}" if year is None else year.label
+    )
     rows = []
     for b in progress.baselines:
         rows.append(
             {
                 "baseline": b.label + (" (chosen)" if b.chosen else ""),
                 "count": b.count,
-                "latest_12_months": progress.latest,
-                "change_pct": (
-                    100.0 * (progress.latest - b.count) / b.count if b.count else float("nan")
-                ),
+                "latest_year": latest,
+                "change_pct": (100.0 * (latest - b.count) / b.count if b.count else float("nan")),
                 "goal": b.goal.label,
                 "chance_below_baseline": b.probability,
                 "status": b.status,
@@ -325,10 +322,7 @@ def baselines_section(ch: Chapter, progress: Progress, name: str) -> str:
         caption=f"{progress.measure.label}: the verdict against each baseline, {ch.area.name}",
         columns={
             "count": ("Offences in baseline", fmt_count),
-            "change_pct": (
-                f"12 months to {progress.latest_window.end.strftime('%B %Y')}: change (%)",
-                fmt_signed_pct,
-            ),
+            "change_pct": (f"{latest_label}: change (%)", fmt_signed_pct),
             "goal": ("Goal year", str),
             "chance_below_baseline": (
                 "Chance goal year is below",
@@ -357,7 +351,7 @@ def annual_section(ch: Chapter, progress: Progress, name: str) -> str:
             "change": ("Change", fmt_signed_count),
             "change_pct": ("Change (%)", fmt_signed_pct),
             "lower_than_year_before": ("Lower than the year before?", fmt_yes_no),
-            "more_than_chance": ("More than chance?", fmt_yes_no),
+            "more_than_chance": ("Clear change?", fmt_yes_no),
         },
         out_dir=ch.out_dir,
         index_label="Year",
@@ -370,8 +364,8 @@ def path_sentence(progress: Progress) -> str:
     needed = b.required_change_pct or 0.0
     low, high = fit.annual_change_ci
     trend = (
-        f"the trend of the last {progress.fit_window.months} months is "
-        f"{fmt_signed_pct(fit.annual_change_pct)} a year (95% confidence interval "
+        f"the model's underlying change at the end of the data is "
+        f"{fmt_signed_pct(fit.annual_change_pct)} a year (95% interval "
         f"{fmt_signed_pct(low)} to {fmt_signed_pct(high)})"
     )
     goal_end = b.goal.end.strftime("%B %Y")
@@ -418,8 +412,8 @@ def chart_title(progress: Progress) -> str:
     """The finding, as the chart's title."""
     b = progress.baseline
     return (
-        f"{progress.measure.label} is {b.status}: the chance that {b.goal.label} is below "
-        f"{b.label} is {chance_text(b.probability or 0.0)}"
+        f"{progress.measure.label} is {b.status}: it is {chance_text(b.probability or 0.0)} that "
+        f"{b.goal.label} is below {b.label}"
     )
 
 
@@ -524,87 +518,32 @@ def model_sentence(progress: Progress) -> str:
     """How the projection was made, in one paragraph."""
     fit, w = progress.fit, progress.fit_window
     low, high = fit.annual_change_ci
+    wander = (
+        f"the floor of {fit.volatility:.2f} a year on the log scale (the series is too short to "
+        f"estimate its own; it gave {fit.own_volatility:.2f})"
+        if fit.floored
+        else f"{fit.volatility:.2f} a year on the log scale, estimated from the series"
+    )
     return (
-        f"The projection comes from a {fit.family} regression of the monthly counts from "
-        f"{w.span} ({w.months} months) on a linear trend and the month of the year (trend "
-        f"{fmt_signed_pct(fit.annual_change_pct)} a year, 95% confidence interval "
+        f"The projection comes from a structural time-series model of the logarithm of the monthly "
+        f"counts from {w.span} ({w.months} months, all of them): a level that wanders (by "
+        f"{wander}), a trend that can turn, and the month of the year. At the end of the data its "
+        f"underlying change is {fmt_signed_pct(fit.annual_change_pct)} a year (95% interval "
         f"{fmt_signed_pct(low)} to {fmt_signed_pct(high)}). It simulates every month to "
         f"{progress.baseline.goal.end.strftime('%B %Y')} {progress.simulations:,} times "
-        f"(seed {progress.seed}), "
-        "each time drawing the model's coefficients from their estimated uncertainty, so the "
-        "intervals widen with the years ahead. The chance of meeting the goal is the share of "
-        f"simulations whose {progress.baseline.goal.label} total is below the "
-        f"{progress.baseline.label} total."
+        f"(seed {progress.seed}), so the intervals widen with the years ahead. The chance of "
+        f"meeting the goal is the share of simulations whose {progress.baseline.goal.label} total "
+        f"is below the {progress.baseline.label} total, stated {_stated()}."
     )
 
 
-def sensitivity_sentence(assessment: Assessment) -> str:
-    """How the headline's status would change with the model fitted to other windows."""
-    used = assessment.definition.fit_months
-    others = {m: r for m, r in assessment.sensitivity.items() if m != used}
-    head = assessment.headline
-    if isinstance(head, str) or not others:
-        return ""
-    same = all(r.baseline.status == head.baseline.status for r in others.values())
-    listed = "; ".join(
-        f"{r.fit_window.months} months: {r.baseline.status} "
-        f"({chance_text(r.baseline.probability or 0.0)})"
-        for r in others.values()
-    )
-    if same:
-        return f"The status is the same with the model fitted to other windows ({listed})."
+def _stated() -> str:
+    """How chances are stated, from the configuration: ``"between 5% and 95%, to the nearest 5
+    points"``."""
+    d = load_serious_violence()
     return (
-        f"The status depends on how many recent months the model follows; fitted to other windows "
-        f"it would be: {listed}."
-    )
-
-
-def sensitivity_section(ch: Chapter, assessment: Assessment) -> str:
-    """How the headline verdict depends on the length of the fitting window."""
-    head = assessment.headline
-    if isinstance(head, str) or not assessment.sensitivity:
-        return ""
-    rows = []
-    for months, result in assessment.sensitivity.items():
-        used = " (used)" if months == assessment.definition.fit_months else ""
-        rows.append(
-            {
-                "window": f"{result.fit_window.months} months from "
-                f"{result.fit_window.start.strftime('%B %Y')}{used}",
-                "trend_pct_a_year": result.fit.annual_change_pct,
-                "central": float(result.goal_year_projection["central"]),
-                "chance_below_baseline": result.baseline.probability,
-                "status": result.baseline.status,
-            }
-        )
-    table = pd.DataFrame(rows).drop_duplicates("window").set_index("window")
-    intro = (
-        "A straight-line trend fitted to a short window follows the latest direction; a longer "
-        "window averages over turns in the series. The window used is configuration "
-        f"(`projection: fit_months` in `data/reference/{assessment.definition.path.name}`). "
-        f"{sensitivity_sentence(assessment)}\n\n"
-    )
-    return intro + publish_table(
-        table,
-        name="serious-violence-sensitivity",
-        caption=(
-            f"{head.measure.label}: the verdict with other fitting windows, against "
-            f"{head.baseline.label}"
-        ),
-        columns={
-            "trend_pct_a_year": ("Trend a year (%)", fmt_signed_pct),
-            "central": (
-                f"Central projection, {head.baseline.goal.label}",
-                lambda v: fmt_count(round(float(v))),  # type: ignore[arg-type]
-            ),
-            "chance_below_baseline": (
-                "Chance below baseline",
-                lambda v: chance_text(float(v)),  # type: ignore[arg-type]
-            ),
-            "status": ("Status", str),
-        },
-        out_dir=ch.out_dir,
-        index_label="Months the model is fitted to",
+        f"between {100 * d.chance_lowest:.0f}% and {100 * d.chance_highest:.0f}%, to the nearest "
+        f"{100 * d.chance_step:.0f} points"
     )
 
 
