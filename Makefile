@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 PERIOD_END ?=
 BUILD_ARGS := $(if $(PERIOD_END),--period-end $(PERIOD_END))
 
-.PHONY: help install browser book test lint check-inputs demo bench clean
+.PHONY: help install browser book test lint check-inputs demo bench calibrate clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ demo: $(STAMP) ## Regenerate the embedded demo data (seeded, deterministic)
 
 bench: $(STAMP) ## Time the build (cold, parallel, unchanged) and print the figures
 	$(BIN)/python -m csa_stats.bench
+
+calibrate: $(STAMP) ## Calibrate the change test and the projection outside their models; writes data/reference/calibration.json
+	$(BIN)/python -m csa_stats.calibrate
 
 clean: ## Remove build output and caches (keeps .venv)
 	rm -rf _build .pytest_cache .mypy_cache .ruff_cache .hypothesis
