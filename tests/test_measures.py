@@ -176,3 +176,23 @@ def test_measures_do_not_change_their_input(small, population) -> None:
     measures.headline_table(small, PARAMS)
     measures.ward_table(small, population, PARAMS)
     pd.testing.assert_frame_equal(small, before)
+
+
+def test_a_share_leaves_the_unknowns_out_of_its_whole(make_incidents, area) -> None:
+    """Serious youth violence needs the victim's age; serious violence does not. Four homicides in
+    the period: two victims aged 18-24, one older, one of unknown age. The share under 25 is 2 of
+    the 3 whose age is known (66.7%), not 2 of 4, and the unknown one is counted apart."""
+    ward = area.ward_codes[0]
+    table = make_incidents([("2024-06", "1", ward)] * 4 + [("2023-06", "1", ward)] * 2)
+    table["victim_age_band"] = pd.Series(
+        ["18-24", "18-24", "25-34", None, "18-24", "25-34"], index=table.index, dtype=object
+    )
+    for flag in ("knife", "firearm"):  # recorded (as no), so the measures are available
+        table[flag] = pd.array([False] * len(table), dtype="boolean")
+    share = measures.share_table(
+        table, PARAMS, [("serious_youth_violence", "serious_violence")], area
+    ).iloc[0]
+    assert share["current_pct"] == pytest.approx(200 / 3)
+    assert share["unknown_current"] == 1 and share["unknown_previous"] == 0
+    assert share["previous_pct"] == pytest.approx(50.0)
+    assert share["change_points"] == pytest.approx(200 / 3 - 50.0)

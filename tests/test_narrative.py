@@ -120,4 +120,3 @@ def test_the_dispersion_caveat_states_the_headline_series_variation() -> None:
     many = many_tests_caveat(14, 0.055)
     assert "about 6% of them would look clear by chance" in many
     assert "so about 0.8 of the 14 on average" in many
-

@@ -3,7 +3,6 @@ configuration, on hand-built tables with known answers."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd

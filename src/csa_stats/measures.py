@@ -468,30 +468,50 @@ def ward_measure_counts(
 def share_table(
     incidents: pd.DataFrame, params: RunParameters, pairs: list[tuple[str, str]], area: Area
 ) -> pd.DataFrame:
-    """Each part as a share of its whole, in the period and the comparison period.
+    """Each part as a share of its whole, in the period and the comparison period, and the change
+    in percentage points.
 
-    A pair is not available when either measure is not; a share of an empty whole is missing.
+    The whole counts only the records the part could have counted: when the part needs a field
+    the whole does not (serious youth violence needs the victim's age), the whole's records with
+    that field unknown are left out of the denominator as they are of the numerator, and counted
+    in ``unknown_current``/``unknown_previous``. A pair is not available when either measure is
+    not; a share of an empty whole is missing.
     """
-    keys = sorted({k for pair in pairs for k in pair})
-    counts = measure_changes(incidents, params, keys, area)
+    definitions = load_definitions().measures
+    windows = {"current": params.period, "previous": params.comparison}
     rows = []
     for part, whole in pairs:
-        row: dict[str, object] = {
-            "part": counts.at[part, "label"],
-            "whole": counts.at[whole, "label"],
-        }
-        if counts.at[part, "available"] and counts.at[whole, "available"]:
-            for period in ("current", "previous"):
-                denominator = counts.at[whole, period]
-                row[f"{period}_pct"] = (
-                    100.0 * counts.at[part, period] / denominator if denominator else np.nan
-                )
-            row["change_points"] = row["current_pct"] - row["previous_pct"]  # type: ignore[operator]
-        else:
+        p, w = definitions[part], definitions[whole]
+        row: dict[str, object] = {"part": p.label, "whole": w.label}
+        if availability(p, incidents) or availability(w, incidents):
             row.update(current_pct=np.nan, previous_pct=np.nan, change_points=np.nan)
+            row.update(unknown_current=pd.NA, unknown_previous=pd.NA)
+            rows.append(row)
+            continue
+        extra = [c for c in p.requires if c not in w.requires]
+        in_whole = select_measure(incidents, w, area)
+        known = incidents[extra].notna().all(axis=1) if extra else True
+        in_part = select_measure(incidents, p, area) & in_whole & known
+        for name, window in windows.items():
+            inside = window.contains(incidents["month"])
+            denominator = int((in_whole & known & inside).sum())
+            row[f"unknown_{name}"] = int((in_whole & ~known & inside).sum()) if extra else 0
+            row[f"{name}_pct"] = (
+                100.0 * int((in_part & inside).sum()) / denominator if denominator else np.nan
+            )
+        row["change_points"] = row["current_pct"] - row["previous_pct"]  # type: ignore[operator]
         rows.append(row)
     return pd.DataFrame(
-        rows, columns=["part", "whole", "current_pct", "previous_pct", "change_points"]
+        rows,
+        columns=[
+            "part",
+            "whole",
+            "current_pct",
+            "previous_pct",
+            "change_points",
+            "unknown_current",
+            "unknown_previous",
+        ],
     )
 
 

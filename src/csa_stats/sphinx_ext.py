@@ -36,8 +36,17 @@ def add_style_sheet(app: Any) -> None:
     app.add_css_file("site.css")
 
 
+def add_methodology_figures(app: Any, config: Any) -> None:
+    """The methodology page's figures (:func:`csa_stats.methodology.substitutions`), as MyST
+    substitutions: made from the configuration and the calibration run, never typed."""
+    from csa_stats.methodology import substitutions
+
+    config.myst_substitutions = {**(config.myst_substitutions or {}), **substitutions()}
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the extension with Sphinx."""
+    app.connect("config-inited", add_methodology_figures)
     app.connect("builder-inited", add_style_sheet)
     app.connect("html-page-context", drop_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

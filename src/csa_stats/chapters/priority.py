@@ -346,7 +346,10 @@ def shares_section(ch: Chapter, key: str) -> str:
     columns: dict[str, tuple[str, Formatter]] = {
         "current_pct": (p.label, _pct_or_na),
         "previous_pct": (c.label, _pct_or_na),
-        "change_points": ("Change (points)", lambda v: fmt_signed_pct(v).removesuffix("%")),
+        "change_points": (
+            "Change (percentage points)",
+            lambda v: fmt_signed_pct(v).removesuffix("%"),
+        ),
     }
     # A share of a withheld count would give it back (with the whole, published elsewhere): the
     # symbol, in the page and the CSV.
@@ -367,7 +370,28 @@ def shares_section(ch: Chapter, key: str) -> str:
     )
     if withheld.any():
         block += f"\n`{SUPPRESSED}`: withheld, as the share would give a small count back.\n"
+    unknown = table[
+        (table["unknown_current"].fillna(0) > 0) | (table["unknown_previous"].fillna(0) > 0)
+    ]
+    for name, row in unknown.iterrows():
+        if withheld[name]:
+            continue
+        block += (
+            f"\n{name}: records whose {_needs(row)} was not recorded are left out of both the "
+            f"part and the whole ({fmt_count(row['unknown_current'])} in {p.label}, "
+            f"{fmt_count(row['unknown_previous'])} in {c.label}).\n"
+        )
     return heading + block
+
+
+def _needs(row: pd.Series) -> str:
+    """The field a share's part needs and its whole does not, in words."""
+    definitions = load_definitions().measures
+    part = next(m for m in definitions.values() if m.label == row["part"])
+    whole = next(m for m in definitions.values() if m.label == row["whole"])
+    words = {"victim_age_band": "victim's age", "victim_sex": "victim's sex"}
+    extra = [c for c in part.requires if c not in whole.requires]
+    return " or ".join(words.get(c, c.replace("_", " ")) for c in extra)
 
 
 def victims_section(ch: Chapter, key: str) -> str:

@@ -1,0 +1,118 @@
+"""The methodology page's figures, made from the configuration and the calibration run.
+
+The page (``book/methodology.md``) states the rules in force and how well the verdicts held up in
+``make calibrate``'s run; none of those numbers is typed. Each is a MyST substitution
+(``{{ name }}``) that the book's Sphinx extension fills from :func:`substitutions`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from csa_stats import paths, spc
+from csa_stats.definitions import load_serious_violence
+from csa_stats.measures import load_change_policy
+
+
+def _pct(value: float | None, digits: int = 0) -> str:
+    if value is None or not math.isfinite(value):
+        return ".."
+    return f"{100.0 * value:.{digits}f}%"
+
+
+def _results() -> dict[str, Any] | None:
+    path = paths.reference_dir() / "calibration.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def change_test_table(results: dict[str, Any]) -> str:
+    """False alarms (no true change called clear) by dispersion and monthly mean, and the power
+    to see a 20% fall, as a Markdown table."""
+    cells = results["change_test"]
+    means = sorted({int(c["mean"]) for c in cells})
+    phis = sorted({float(c["phi"]) for c in cells})
+    falls = sorted({float(c["fall"]) for c in cells})
+    biggest = max(falls)
+
+    def rate(phi: float, mean: int, fall: float) -> str:
+        found = [c for c in cells if c["phi"] == phi and c["mean"] == mean and c["fall"] == fall]
+        return _pct(found[0]["clear"], 1) if found else ".."
+
+    head = "| Dispersion | " + " | ".join(f"{m:,} a month" for m in means) + " |"
+    lines = [head, "|---|" + "--:|" * len(means)]
+    for phi in phis:
+        row = " | ".join(f"{rate(phi, m, 0.0)} ({rate(phi, m, biggest)})" for m in means)
+        lines.append(f"| {phi:g} | {row} |")
+    return "\n".join(lines)
+
+
+def projection_table(results: dict[str, Any]) -> str:
+    """Each scenario's interval coverage, Brier skill and Spiegelhalter's z, as a Markdown table."""
+    lines = [
+        "| World | Paths | 80% interval covers | 95% interval covers | Brier skill | z |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for figures in results["projection"].values():
+        lines.append(
+            f"| {figures['label']} | {figures['paths']:,} | {_pct(figures['coverage_80'])} | "
+            f"{_pct(figures['coverage_95'])} | {figures['brier_skill']:.2f} | "
+            f"{figures['spiegelhalter_z']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def substitutions() -> dict[str, str]:
+    """Every figure the methodology page states, by name."""
+    policy = load_change_policy()
+    sv = load_serious_violence()
+    rules = spc.load_rules()
+    out = {
+        "alpha": _pct(policy.alpha),
+        "min_count": f"{policy.min_count:,}",
+        "min_dispersion_df": str(policy.min_dispersion_df),
+        "dispersion_months": str(policy.dispersion_months),
+        "assumed_dispersion": f"{policy.assumed_dispersion:g}",
+        "on_track": _pct(sv.on_track),
+        "off_track": _pct(sv.off_track),
+        "chance_lowest": _pct(sv.chance_lowest),
+        "chance_highest": _pct(sv.chance_highest),
+        "chance_step": f"{100 * sv.chance_step:.0f}",
+        "volatility_floor": f"{sv.volatility_floor:.2f}",
+        "min_years_own_volatility": f"{sv.min_years_own_volatility:g}",
+        "simulations": f"{sv.simulations:,}",
+        "spc_limit": f"{spc.LIMIT:g}",
+        "shift_run": str(rules.shift_run),
+        "trend_run": str(rules.trend_run),
+    }
+    results = _results()
+    if results is None:
+        out.update(
+            calibration_date="(no calibration run yet)",
+            change_test_table="The calibration run (`make calibrate`) has not been made.",
+            projection_table="",
+            backtest="",
+            targets_met="..",
+        )
+        return out
+    targets = results["targets"]
+    met = sum(1 for t in targets.values() if t["met"])
+    back = results.get("backtest", {})
+    backtest = (
+        f"{back['inside_80']} of {back['count']} inside the 80% intervals and "
+        f"{back['inside_95']} of {back['count']} inside the 95% intervals"
+        if "count" in back
+        else "not run"
+    )
+    settings = results["settings"]
+    out.update(
+        calibration_date=str(results["generated"])[:10],
+        change_test_table=change_test_table(results),
+        projection_table=projection_table(results),
+        backtest=backtest,
+        targets_met=f"{met} of {len(targets)}",
+        series_per_cell=f"{settings['series_per_cell']:,}",
+        paths_per_scenario=f"{settings['paths_per_scenario']:,}",
+    )
+    return out

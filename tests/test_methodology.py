@@ -1,0 +1,40 @@
+"""The methodology page's figures come from the configuration and the calibration run."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from csa_stats import methodology, paths
+
+
+def test_the_rules_in_force_are_read_from_the_configuration() -> None:
+    figures = methodology.substitutions()
+    # data/reference/changes.yml, serious_violence.yml and spc.yml as committed
+    assert figures["alpha"] == "5%"
+    assert figures["min_count"] == "20"
+    assert figures["on_track"] == "80%" and figures["off_track"] == "20%"
+    assert figures["chance_lowest"] == "5%" and figures["chance_highest"] == "95%"
+    assert figures["volatility_floor"] == "0.12"
+    assert figures["spc_limit"] == "2.66"
+    assert figures["shift_run"] == "7" and figures["trend_run"] == "7"
+
+
+def test_the_calibration_tables_hold_every_cell_of_the_run() -> None:
+    results = json.loads((paths.reference_dir() / "calibration.json").read_text())
+    figures = methodology.substitutions()
+    table = figures["projection_table"]
+    for scenario in results["projection"].values():
+        assert scenario["label"] in table
+    rows = figures["change_test_table"].splitlines()[2:]
+    assert len(rows) == len({c["phi"] for c in results["change_test"]})
+    met = sum(t["met"] for t in results["targets"].values())
+    assert figures["targets_met"] == f"{met} of {len(results['targets'])}"
+
+
+def test_every_substitution_the_pages_use_is_defined() -> None:
+    figures = methodology.substitutions()
+    for page in ("methodology.md", "glossary.md"):
+        text = (paths.project_root() / "book" / page).read_text()
+        for name in re.findall(r"\{\{\s*(\w+)\s*\}\}", text):
+            assert name in figures, (page, name)
