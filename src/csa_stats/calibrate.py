@@ -655,7 +655,7 @@ def _file_digest(path: Path) -> str | None:
 
 
 #: The files whose code the run measures (their digests are recorded).
-MODEL_FILES = ("progress.py", "projection.py", "trends.py", "measures.py", "definitions.py")
+MODEL_FILES = ("progress.py", "projection.py", "measures.py", "definitions.py")
 
 
 def _code() -> dict[str, Any]:
