@@ -105,3 +105,60 @@ def test_too_little_data_for_the_projection_is_one_line(tmp_path: Path) -> None:
         "the period's end (2018-12); the data start in 2017-04"
     )
     assert not site.exists()
+
+
+def _project_with(tmp_path: Path, name: str, old: str, new: str) -> tuple[Path, Path]:
+    """A copy of the project's configuration with one policy file broken."""
+    import shutil
+
+    from csa_stats import paths
+
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    shutil.copy(paths.project_root() / "_config.yml", root / "_config.yml")
+    shutil.copytree(paths.reference_dir(), root / "data" / "reference")
+    broken = root / "data" / "reference" / name
+    text = broken.read_text()
+    assert old in text
+    broken.write_text(text.replace(old, new))
+    return root, broken
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_broken_change_policy_is_one_line_before_anything_runs(
+    tmp_path: Path, command: str
+) -> None:
+    import os
+
+    root, broken = _project_with(tmp_path, "changes.yml", "min_count: 20", "min_count: twenty")
+    site = tmp_path / "site"
+    args = [command] + (["--output", str(site), "--no-progress"] if command == "build" else [])
+    done = subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CSA_STATS_ROOT": str(root)},
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"csa-stats: error: {broken}: invalid literal for int() with base 10: 'twenty'"
+    )
+    assert not site.exists()
+
+
+def test_a_broken_spc_rule_is_found_by_check(tmp_path: Path, monkeypatch) -> None:
+    from csa_stats import paths, spc
+
+    root, broken = _project_with(tmp_path, "spc.yml", "shift_run: 7", "shift_run: 1")
+    monkeypatch.setattr(paths, "reference_dir", lambda: root / "data" / "reference")
+    spc.load_rules.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["check"])
+        assert result.exit_code == 2
+        assert result.stderr.strip() == (
+            f"csa-stats: error: {broken}: shift_run: Value error, shift_run is 1: a run must be "
+            "at least 2 points long (MDC uses 7)"
+        )
+    finally:
+        spc.load_rules.cache_clear()

@@ -132,8 +132,10 @@ def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFram
     build before any notebook runs, not 30 seconds into the plan on a page. Each input is read
     within the time limit (``data/reference/limits.yml``). Returns the area, incidents and ward
     populations, and the serious-violence assessment the front page shows (made once, here)."""
-    from csa_stats import peers
+    from csa_stats import peers, spc
     from csa_stats.indicators import latest_changes, read_indicator_table
+
+    spc.load_rules()  # the policy only the chapters read: a wrong one found before they run
 
     with read_deadline(params.data_path or "the demo data"):
         area, incidents, population = prepare(params)

@@ -17,6 +17,16 @@ def _user_errors() -> tuple[type[Exception], ...]:
     """The errors that are the user's to fix (an input, a parameter): one line and status 2.
     Imported when needed, so that ``--help`` does not load pandas and SciPy."""
     from csa_stats.definitions import DefinitionError
+
+    try:  # importing the rest reads the policy files (changes.yml): a wrong one is the user's
+        return _imported_user_errors(DefinitionError)
+    except DefinitionError as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
+
+
+def _imported_user_errors(definition_error: type[Exception]) -> tuple[type[Exception], ...]:
+    """:func:`_user_errors`, once importing them has read the policy files."""
     from csa_stats.disclosure import DisclosureError
     from csa_stats.indicators import IndicatorError
     from csa_stats.inputs import InputError
@@ -33,7 +43,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
         IncidentDataError,
         PopulationError,
         PoliceUkError,
-        DefinitionError,
+        definition_error,
         ProgressError,
         IndicatorError,
         PeerError,
@@ -178,6 +188,7 @@ def build(
     output: Path | None, no_progress: bool, jobs: int | None, force: bool, **values: Any
 ) -> None:
     """Validate the inputs, run the chapters whose inputs changed and build the site."""
+    user_errors = _user_errors()  # first: it reports a wrong policy file in one line
     from csa_stats.pipeline import BuildError
     from csa_stats.pipeline import build as run_build
 
@@ -186,7 +197,7 @@ def build(
         result = run_build(
             params, site_dir=output, progress=not no_progress, jobs=jobs, force=force
         )
-    except _user_errors() as error:
+    except user_errors as error:
         _fail(str(error).strip("'\""))
     except BuildError as error:
         _fail(str(error), code=1)

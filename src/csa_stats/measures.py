@@ -17,7 +17,13 @@ import yaml
 from scipy import stats
 
 from csa_stats import paths
-from csa_stats.definitions import Measure, availability, load_definitions, select_measure
+from csa_stats.definitions import (
+    DefinitionError,
+    Measure,
+    availability,
+    load_definitions,
+    select_measure,
+)
 from csa_stats.params import RunParameters, Window
 from csa_stats.taxonomy import Area
 
@@ -35,15 +41,32 @@ class ChangePolicy:
 
 @cache
 def load_change_policy() -> ChangePolicy:
-    """The policy in ``data/reference/changes.yml``."""
-    raw = yaml.safe_load((paths.reference_dir() / "changes.yml").read_text(encoding="utf-8"))
-    return ChangePolicy(
-        alpha=float(raw["alpha"]),
-        min_count=int(raw["min_count"]),
-        min_dispersion_df=int(raw["min_dispersion_df"]),
-        dispersion_months=int(raw["dispersion_months"]),
-        assumed_dispersion=float(raw["assumed_dispersion"]),
-    )
+    """The policy in ``data/reference/changes.yml``.
+
+    Raises
+    ------
+    DefinitionError
+        One line naming the file and the key that is missing or wrong.
+    """
+    path = paths.reference_dir() / "changes.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        policy = ChangePolicy(
+            alpha=float(raw["alpha"]),
+            min_count=int(raw["min_count"]),
+            min_dispersion_df=int(raw["min_dispersion_df"]),
+            dispersion_months=int(raw["dispersion_months"]),
+            assumed_dispersion=float(raw["assumed_dispersion"]),
+        )
+    except KeyError as error:
+        raise DefinitionError(f"{path}: missing key {error.args[0]!r}") from None
+    except (TypeError, ValueError) as error:
+        raise DefinitionError(f"{path}: {error}") from None
+    if not 0 < policy.alpha < 1 or policy.min_count < 0 or policy.assumed_dispersion < 1:
+        raise DefinitionError(
+            f"{path}: need 0 < alpha < 1, min_count >= 0 and assumed_dispersion >= 1"
+        )
+    return policy
 
 
 #: Significance level for "clear".

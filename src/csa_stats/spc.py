@@ -39,6 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from csa_stats import paths
+from csa_stats.definitions import DefinitionError
 
 #: Which way the plan wants the measure to go.
 Improvement = Literal["down", "up"]
@@ -86,7 +87,7 @@ def load_rules(path: Path | None = None) -> Rules:
 
     Raises
     ------
-    ValueError
+    DefinitionError
         One line naming the file and the key, if a length is missing, not a whole number or
         shorter than 2 points.
     """
@@ -98,7 +99,7 @@ def load_rules(path: Path | None = None) -> Rules:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in error.errors()
         )
-        raise ValueError(f"{path}: {problems}") from None
+        raise DefinitionError(f"{path}: {problems}") from None
 
 
 @dataclass(frozen=True, eq=False)
