@@ -6,10 +6,13 @@ the shared transcription of the council's pages), with the tolerances the issue 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from csa_stats import paths
+from csa_stats.definitions import load_definitions
+from csa_stats.measures import monthly_measure
 from csa_stats.reference import figure, published_figures
 from csa_stats.schema import validate_incidents
 from csa_stats.sources.demo import generate_incidents, read_demo
@@ -51,10 +54,11 @@ def test_the_demo_covers_april_2017_to_march_2025_in_all_18_wards(demo, area) ->
         ("2023/24", 38_509),
     ],
 )
-def test_total_recorded_crime_is_within_half_a_per_cent_of_the_published(
-    demo, fy, published
-) -> None:
-    assert trc(demo, fy) == pytest.approx(published, rel=0.005)
+def test_total_recorded_crime_is_the_published_figure(demo, fy, published) -> None:
+    """Tolerance: none. The generator keeps each financial year's total and varies how it divides
+    between the offences and the months (the month noise and the wander), so the published totals,
+    which the key findings quote, stay exact."""
+    assert trc(demo, fy) == published
 
 
 def test_2024_25_is_about_7_per_cent_below_2023_24(demo) -> None:
@@ -177,3 +181,129 @@ def test_child_sexual_exploitation_victims_are_children(demo) -> None:
     assert len(cse) > 0
     assert cse["victim_age_band"].isin(["0-9", "10-15", "16-17"]).all()
     assert (cse["offence_group"] == "Sexual offences").all()
+
+
+# ---- variation beyond Poisson ---------------------------------------------------------------------
+# The change test and the trend models are quasi-Poisson: the demo's monthly series must vary more
+# than Poisson counts would, as police-recorded series do (real series: serious violence 2.6, hate
+# crime 3.1, ASB 23.6; data/reference/changes.yml: 1.5 to 25). Every measure averaging 50 a month or
+# more is checked, in one of two groups.
+
+#: Series of about 50 to 250 a month: Poisson variation, the month noise and the wander make up
+#: most of their dispersion, which the generator sets at about 2 (monthly_noise in
+#: data/demo/assumptions.yml).
+NOISE_LED = (
+    "violence_with_injury",
+    "alcohol_related",
+    "alcohol_nte",
+    "drug_offences",
+    "sexual_offences",
+    "knife_crime",
+    "drug_possession",
+    "serious_violence",
+    "hate_crime",
+    "robbery",
+    "other_sexual_offences",
+)
+#: Series whose seasons, 2020 lockdown or published jumps already make them vary well beyond 3:
+#: the crime seasons alone add about 0.003 x the monthly mean (8 at total recorded crime's 2,800),
+#: ASB's summer peak and lockdown surge (reports doubled in April 2020) far more, and shoplifting
+#: doubles from 2023/24 to 2024/25 (published). Keeping those features, their dispersion cannot be
+#: 1.5 to 3 however little noise is added; real series of this size sit well above 3 too (ASB 23.6).
+STRUCTURE_LED = (
+    "total_recorded_crime",
+    "city_centre_crime",
+    "stalking_harassment",
+    "vawg",
+    "asb",
+    "domestic_abuse",
+    "asb_nuisance",
+    "shoplifting",
+    "city_centre_asb",
+    "asb_environmental",
+    "asb_personal",
+)
+
+
+def window_dispersions(counts: np.ndarray) -> np.ndarray:
+    """The Pearson dispersion of every 24-month window: the window split into its two 12-month
+    halves, the sum over its months of (count - its half's mean)^2 / its half's mean, over 22
+    degrees of freedom. Written out here rather than taken from csa_stats.measures, so the test
+    checks that arithmetic too."""
+    out = []
+    for start in range(len(counts) - 23):
+        chi2 = 0.0
+        for half in (counts[start : start + 12], counts[start + 12 : start + 24]):
+            mean = half.sum() / 12
+            chi2 += float(((half - mean) ** 2).sum() / mean)
+        out.append(chi2 / 22)
+    return np.array(out)
+
+
+def test_window_dispersions_by_hand() -> None:
+    # halves 8,12 (x6) and 20 (x12): (6 x 4 + 6 x 4) / 10 + 0, over 22 df
+    counts = np.array([8.0, 12.0] * 6 + [20.0] * 12)
+    assert window_dispersions(counts) == pytest.approx([4.8 / 22])
+    assert len(window_dispersions(np.arange(1.0, 97.0))) == 73
+
+
+@pytest.fixture(scope="module")
+def monthly(demo, area) -> dict[str, np.ndarray]:
+    """Monthly counts of every measure the demo can count, April 2017 to March 2025."""
+    measures = load_definitions().measures
+    frame = demo.drop(columns="fy")
+    return {
+        key: monthly_measure(frame, key, area).to_numpy(dtype=float)
+        for key, measure in measures.items()
+        if measure.needs_field is None
+    }
+
+
+def test_every_larger_series_is_checked(monthly) -> None:
+    larger = {key for key, counts in monthly.items() if counts.mean() >= 50}
+    assert larger == set(NOISE_LED) | set(STRUCTURE_LED)
+    assert all(len(counts) == 96 for counts in monthly.values())
+
+
+@pytest.mark.parametrize("key", NOISE_LED)
+def test_series_of_50_to_250_a_month_have_a_dispersion_of_1_5_to_3(monthly, key) -> None:
+    """The median over the 73 windows is in [1.5, 3]. A single window is allowed [0.5, 8]: with 22
+    degrees of freedom a window's estimate is about the true dispersion D times chi-square(22)/22,
+    whose 0.1% and 99.9% points are 0.32 D and 2.2 D (0.5 at D = 1.5, 6.6 at D = 3), and windows
+    holding the spring 2020 lockdown carry up to about 1.5 more at 200 a month. The generator
+    without month noise gave medians of 1.3 to 2.2 and windows down to 0.4 for these series (knife
+    crime, serious violence, robbery and night-time alcohol below 1.5)."""
+    dispersion = window_dispersions(monthly[key])
+    assert 1.5 <= np.median(dispersion) <= 3.0, np.median(dispersion)
+    assert dispersion.min() >= 0.5, dispersion.min()
+    assert dispersion.max() <= 8.0, dispersion.max()
+
+
+@pytest.mark.parametrize("key", STRUCTURE_LED)
+def test_the_largest_series_vary_as_much_as_their_seasons_and_shocks_say(monthly, key) -> None:
+    """Median over the windows in [1.5, 30] (real series reach 25), every window at least 0.5."""
+    dispersion = window_dispersions(monthly[key])
+    assert 1.5 <= np.median(dispersion) <= 30.0, np.median(dispersion)
+    assert dispersion.min() >= 0.5, dispersion.min()
+
+
+def fy_totals(counts: np.ndarray) -> np.ndarray:
+    return counts.reshape(8, 12).sum(axis=1)
+
+
+def test_total_recorded_crime_moves_from_year_to_year_as_published(monthly) -> None:
+    """Its financial-year totals are the published ones (tested above), so its volatility, the
+    standard deviation of the changes of log yearly totals, is the real series' 0.12."""
+    changes = np.diff(np.log(fy_totals(monthly["total_recorded_crime"])))
+    assert changes.std(ddof=1) == pytest.approx(0.12, abs=0.01)
+
+
+def test_serious_violence_has_a_path_of_its_own(monthly) -> None:
+    """Its yearly totals are not a fixed share of total recorded crime: the share moves by 5% to
+    30% a year (standard deviation of the changes of its log), and the totals themselves move about
+    as much as the published total's do (0.05 to 0.3 against 0.12). With offences taking fixed
+    shares of each year's total the share moved by under 5%."""
+    violence = fy_totals(monthly["serious_violence"])
+    share = violence / fy_totals(monthly["total_recorded_crime"])
+    assert 0.05 <= np.diff(np.log(share)).std(ddof=1) <= 0.3
+    assert 0.05 <= np.diff(np.log(violence)).std(ddof=1) <= 0.3
