@@ -49,10 +49,10 @@ demo: $(STAMP) ## Regenerate the embedded demo data (seeded, deterministic)
 	$(BIN)/csa-stats make-demo
 
 bench: $(STAMP) ## Time the build (cold, parallel, unchanged) and print the figures
-	$(BIN)/python -m csa_stats.bench
+	$(BIN)/python -m csa_stats.build.bench
 
 calibrate: $(STAMP) ## Calibrate the change test and the projection outside their models; writes data/reference/calibration.json
-	$(BIN)/python -m csa_stats.calibrate
+	$(BIN)/python -m csa_stats.analysis.calibrate
 
 clean: ## Remove build output and caches (keeps .venv)
 	rm -rf _build .pytest_cache .mypy_cache .ruff_cache .hypothesis

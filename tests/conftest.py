@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csa_stats.schema import COLUMNS, FLAG_COLUMNS, to_storage_types
-from csa_stats.taxonomy import Area, load_area, offence_table
+from csa_stats.reference.taxonomy import Area, load_area, offence_table
+from csa_stats.sources.schema import COLUMNS, FLAG_COLUMNS, to_storage_types
 
 #: The shared folder of third-party data, beside the project checkout (read in place, never copied).
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -72,8 +72,8 @@ SITE_BUILT = dt.date(2026, 1, 31)
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A whole demo build into a temporary folder: (site folder, executed notebooks folder)."""
+    from csa_stats.build.pipeline import CHAPTERS, build
     from csa_stats.params import parse_parameters
-    from csa_stats.pipeline import CHAPTERS, build
 
     root = tmp_path_factory.mktemp("build")
     result = build(

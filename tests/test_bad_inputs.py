@@ -75,8 +75,8 @@ def test_a_broken_input_gives_one_line_and_changes_nothing(
 
 def test_the_valid_extract_in_the_corpus_passes_the_file_checks(area) -> None:
     """So that each broken file fails for its own fault, not the base it was made from."""
-    from csa_stats.schema import validate_incidents
     from csa_stats.sources.extract import read_extract
+    from csa_stats.sources.schema import validate_incidents
 
     path = HERE / "extract_valid.csv"
     assert len(validate_incidents(read_extract(path), area, str(path))) == 6

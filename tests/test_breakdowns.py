@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from csa_stats import measures
+from csa_stats.analysis import measures
 from csa_stats.params import parse_parameters
 
 SM, HENLEY, WYKEN = "E05001228", "E05001223", "E05001235"

@@ -11,8 +11,9 @@ import math
 import numpy as np
 import pytest
 
-from csa_stats import calibrate, paths
-from csa_stats.calibrate import (
+from csa_stats import paths
+from csa_stats.analysis import calibrate
+from csa_stats.analysis.calibrate import (
     SEED,
     Target,
     brier,

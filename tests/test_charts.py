@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from csa_stats import charts
 from csa_stats.params import Window
+from csa_stats.presentation import charts
 
 LONG_TITLE = "Violence and sexual offences (police.uk) was the most recorded offence in 2024/25"
 

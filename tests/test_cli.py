@@ -69,7 +69,8 @@ def test_a_broken_definition_file_is_named_and_nothing_is_built(
 ) -> None:
     import shutil
 
-    from csa_stats import definitions, paths
+    from csa_stats import paths
+    from csa_stats.reference.published import definitions
 
     reference = tmp_path / "reference"
     shutil.copytree(paths.reference_dir(), reference)
@@ -148,7 +149,8 @@ def test_a_broken_change_policy_is_one_line_before_anything_runs(
 
 
 def test_a_broken_spc_rule_is_found_by_check(tmp_path: Path, monkeypatch) -> None:
-    from csa_stats import paths, spc
+    from csa_stats import paths
+    from csa_stats.analysis import spc
 
     root, broken = _project_with(tmp_path, "spc.yml", "shift_run: 7", "shift_run: 1")
     monkeypatch.setattr(paths, "reference_dir", lambda: root / "data" / "reference")

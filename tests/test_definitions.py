@@ -9,15 +9,15 @@ import pytest
 import yaml
 
 from csa_stats import paths
-from csa_stats.definitions import (
+from csa_stats.analysis.measures import measure_changes
+from csa_stats.params import parse_parameters
+from csa_stats.reference.definitions import (
     NOT_AVAILABLE,
     DefinitionError,
     load_definitions,
     select,
     select_measure,
 )
-from csa_stats.measures import measure_changes
-from csa_stats.params import parse_parameters
 from csa_stats.sources.demo import read_demo
 
 SM, HENLEY = "E05001228", "E05001223"
@@ -184,13 +184,13 @@ def test_measures_never_exceed_the_totals_they_are_part_of(demo, area, period_en
     ],
 )
 def test_a_filter_reads_as_what_it_counts(spec, unit, words, area) -> None:
-    from csa_stats.definitions import describe_filter
+    from csa_stats.reference.definitions import describe_filter
 
     assert describe_filter(spec, unit, area) == words
 
 
 def test_a_measure_says_what_it_needs_and_its_police_uk_form(area) -> None:
-    from csa_stats.definitions import describe, parse_measure
+    from csa_stats.reference.definitions import describe, parse_measure
 
     missing = parse_measure("x", {"label": "X", "needs_field": "offender records"})
     assert describe(missing, area).startswith("needs offender records")
@@ -237,8 +237,8 @@ def test_every_part_of_pair_holds_record_by_record(demo, area) -> None:
 
 
 def test_the_priority_caveats_name_the_parts_and_the_measures_tested(area, tmp_path) -> None:
-    from csa_stats.chapter import open_chapter
     from csa_stats.chapters import priority
+    from csa_stats.chapters.context import open_chapter
 
     ch = open_chapter(out_dir=tmp_path, period_end="2025-03")
     places = priority.summary(ch, "public_places")

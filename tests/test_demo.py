@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from csa_stats import paths
-from csa_stats.definitions import load_definitions
-from csa_stats.measures import monthly_measure
-from csa_stats.reference import figure, published_figures
-from csa_stats.schema import validate_incidents
+from csa_stats.analysis.measures import monthly_measure
+from csa_stats.reference.definitions import load_definitions
+from csa_stats.reference.published import figure, published_figures
 from csa_stats.sources.demo import generate_incidents, read_demo
+from csa_stats.sources.schema import validate_incidents
 
 from .conftest import SHARED
 
@@ -228,7 +228,7 @@ STRUCTURE_LED = (
 def window_dispersions(counts: np.ndarray) -> np.ndarray:
     """The Pearson dispersion of every 24-month window: the window split into its two 12-month
     halves, the sum over its months of (count - its half's mean)^2 / its half's mean, over 22
-    degrees of freedom. Written out here rather than taken from csa_stats.measures, so the test
+    degrees of freedom. Written out here rather than taken from csa_stats.analysis.measures, so the test
     checks that arithmetic too."""
     out = []
     for start in range(len(counts) - 23):

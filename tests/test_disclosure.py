@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csa_stats.disclosure import suppress_small_counts
-from csa_stats.measures import ward_measure_counts
+from csa_stats.analysis.disclosure import suppress_small_counts
+from csa_stats.analysis.measures import ward_measure_counts
 from csa_stats.params import parse_parameters
 
 SM, HENLEY, FOLESHILL = "E05001228", "E05001223", "E05001222"
@@ -39,9 +39,9 @@ def test_ward_counts_cover_every_ward_and_only_the_period(make_incidents, area) 
 def test_the_ward_chapter_withholds_rates_and_changes_that_would_reveal_a_small_count(
     make_incidents, area, tmp_path
 ) -> None:
-    from csa_stats.chapter import Chapter
     from csa_stats.chapters import wards
-    from csa_stats.population import read_population
+    from csa_stats.chapters.context import Chapter
+    from csa_stats.sources.population import read_population
 
     # Henley: 2 rapes in the period, 10 in the comparison; St Michael's: 6 and 6; Foleshill 9, 9.
     rows = [("2024-05", "19", HENLEY)] * 2 + [("2023-05", "19", HENLEY)] * 10
@@ -77,9 +77,9 @@ def test_a_sensitive_headline_series_with_small_months_is_not_charted(
 ) -> None:
     """Hate crime, priority three's headline, with 2 to 9 offences a month: the months of 1 to 4
     are not published, so neither is the chart nor its data; the trend is still stated."""
-    from csa_stats.chapter import Chapter
     from csa_stats.chapters import priority
-    from csa_stats.population import read_population
+    from csa_stats.chapters.context import Chapter
+    from csa_stats.sources.population import read_population
 
     months = [str(m) for m in pd.period_range("2021-04", "2025-03", freq="M")]
     rows = [(m, "105A", HENLEY) for k, m in enumerate(months) for _ in range(2 + k % 8)]

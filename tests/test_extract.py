@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csa_stats.schema import IncidentDataError, validate_incidents
 from csa_stats.sources.extract import read_extract
+from csa_stats.sources.schema import IncidentDataError, validate_incidents
 
 SM = "E05001228"
 
@@ -64,7 +64,7 @@ def test_a_missing_file_and_missing_columns_are_named(tmp_path: Path) -> None:
 
 def test_the_extract_template_is_a_valid_extract(area) -> None:
     from csa_stats import paths
-    from csa_stats.schema import validate_incidents
+    from csa_stats.sources.schema import validate_incidents
 
     template = paths.project_root() / "data" / "extracts" / "template.csv"
     assert len(validate_incidents(read_extract(template), area, str(template))) == 2

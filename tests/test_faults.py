@@ -2,7 +2,7 @@
 a full and a read-only disk. Each leaves the last good site whole, and the next build correct.
 
 Builds run as a user runs them, ``csa-stats build`` in a process of its own, which the tests kill
-at a named step (``CSA_STATS_KILL_AT``, read by :func:`csa_stats.publish.fault_point`) or at a
+at a named step (``CSA_STATS_KILL_AT``, read by :func:`csa_stats.build.publish.fault_point`) or at a
 moment they observe (a notebook running, the book rendering).
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from csa_stats import paths
-from csa_stats.publish import KILL_AT_ENV, MARKER, PublishError, recover, swap_in
+from csa_stats.build.publish import KILL_AT_ENV, MARKER, PublishError, recover, swap_in
 
 pytestmark = pytest.mark.build
 
@@ -174,7 +174,7 @@ def _folder(path: Path, text: str) -> Path:
 def test_without_an_atomic_exchange_the_fallback_is_recovered_after_a_kill(tmp_path, monkeypatch):
     """Where renameat2 cannot exchange (another kernel, a file system without it), two renames are
     used; killed between them, the next build puts the old site back before anything else."""
-    import csa_stats.publish as publish
+    import csa_stats.build.publish as publish
 
     def unsupported(a: Path, b: Path) -> None:
         raise OSError(errno.ENOSYS, "no exchange")
@@ -200,7 +200,7 @@ def test_a_full_disk_while_copying_to_another_file_system_leaves_the_old_site(
 ) -> None:
     """The copy beside the target runs out of space half-way: the target is untouched, the
     half-copy removed, and the error is one line naming why."""
-    import csa_stats.publish as publish
+    import csa_stats.build.publish as publish
 
     target = _folder(tmp_path / "site", "old")
     new = _folder(tmp_path / "new", "new")
@@ -285,8 +285,8 @@ def test_publishing_to_a_read_only_disk_is_one_line_and_the_old_site_stays(
 def test_a_cached_chapter_edited_by_hand_is_run_again_not_served(tmp_path: Path) -> None:
     """A cache entry whose files are not the ones its run wrote (an output edited, a figure
     truncated) is run again; the published chapter is the true one."""
+    from csa_stats.build.pipeline import _run_or_reuse
     from csa_stats.params import parse_parameters
-    from csa_stats.pipeline import _run_or_reuse
 
     source = tmp_path / "tiny.ipynb"
     source.write_text(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from csa_stats import inputs
 from csa_stats.cli import main
-from csa_stats.inputs import InputError, Limits, check_input, read_deadline
+from csa_stats.sources import inputs
+from csa_stats.sources.inputs import InputError, Limits, check_input, read_deadline
 
 
 def test_a_pipe_where_a_file_is_expected_is_refused_before_anything_reads_it(tmp_path) -> None:

@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from csa_stats import measures
+from csa_stats.analysis import measures
 from csa_stats.params import parse_parameters
-from csa_stats.taxonomy import Area
+from csa_stats.reference.taxonomy import Area
 
 SM, FOLESHILL, HENLEY = "E05001228", "E05001222", "E05001223"
 PARAMS = parse_parameters({"period_end": "2025-03"})  # period 2024/25, comparison 2023/24

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from csa_stats import methodology, paths
+from csa_stats import paths
+from csa_stats.presentation import methodology
 
 
 def test_the_rules_in_force_are_read_from_the_configuration() -> None:

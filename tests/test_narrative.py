@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from csa_stats.measures import compare_counts
-from csa_stats.narrative import describe_change, direction_word
-from csa_stats.tables import fmt_count, fmt_pct, fmt_rate, fmt_signed_count, fmt_yes_no
+from csa_stats.analysis.measures import compare_counts
+from csa_stats.presentation.narrative import describe_change, direction_word
+from csa_stats.presentation.tables import fmt_count, fmt_pct, fmt_rate, fmt_signed_count, fmt_yes_no
 
 
 def test_a_fall_that_is_more_than_chance() -> None:
@@ -42,7 +42,7 @@ def test_no_change_and_change_from_zero() -> None:
 
 
 def test_the_yardstick_words_each_stated_chance() -> None:
-    from csa_stats.narrative import yardstick
+    from csa_stats.presentation.narrative import yardstick
 
     expected = {
         0.05: "a remote chance",
@@ -82,7 +82,7 @@ def test_a_missing_verdict_is_not_a_yes() -> None:
 
 
 def test_the_verdict_in_brief_counts_and_names_the_clear_changes() -> None:
-    from csa_stats.narrative import in_brief
+    from csa_stats.presentation.narrative import in_brief
 
     changes = [
         ("Alcohol-related crime", compare_counts(2375, 2703)),  # -12.1%, clear
@@ -100,7 +100,7 @@ def test_the_verdict_in_brief_counts_and_names_the_clear_changes() -> None:
 
 
 def test_labels_read_inside_a_sentence_keep_their_abbreviations() -> None:
-    from csa_stats.narrative import mid_sentence
+    from csa_stats.presentation.narrative import mid_sentence
 
     assert mid_sentence("Personal ASB") == "personal ASB"
     assert mid_sentence("ASB in the city centre") == "ASB in the city centre"
@@ -109,7 +109,7 @@ def test_labels_read_inside_a_sentence_keep_their_abbreviations() -> None:
 
 
 def test_the_dispersion_caveat_states_the_headline_series_variation() -> None:
-    from csa_stats.narrative import dispersion_caveat, many_tests_caveat
+    from csa_stats.presentation.narrative import dispersion_caveat, many_tests_caveat
 
     over = dispersion_caveat("Anti-social behaviour", 2.61)
     assert "anti-social behaviour varied about 2.6 times as much over the latest 24 months" in over

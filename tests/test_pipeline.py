@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from csa_stats.build.pipeline import BuildError, build
 from csa_stats.params import parse_parameters
-from csa_stats.pipeline import BuildError, build
 from csa_stats.sources.demo import read_demo
 
 pytestmark = pytest.mark.build
@@ -148,7 +148,7 @@ def test_the_executed_notebook_keeps_its_outputs_and_hides_parameters(site) -> N
 def test_a_failing_notebook_leaves_the_last_good_site(site, tmp_path: Path, monkeypatch) -> None:
     import shutil
 
-    from csa_stats import pipeline
+    from csa_stats.build import pipeline
 
     html, _ = site
     before = (html / "book/chapters/key_findings.html").read_text()
@@ -226,7 +226,7 @@ def test_a_rebuild_runs_only_what_changed(site, tmp_path: Path, monkeypatch) -> 
     notebook changed: only it runs, the rest come from the cache, and the site is rebuilt."""
     import shutil
 
-    from csa_stats import pipeline
+    from csa_stats.build import pipeline
 
     # a copy of the built site, notebooks and cache, so the other tests see the original
     for folder in ("html", "chapters", "cache"):
@@ -269,7 +269,7 @@ def test_a_chapter_kernel_is_shut_down_without_a_sigint_but_can_still_be_interru
     import asyncio
     import signal
 
-    from csa_stats.pipeline import QuietShutdownKernelManager
+    from csa_stats.build.pipeline import QuietShutdownKernelManager
 
     class Recording(QuietShutdownKernelManager):
         sent: list[int] = []
@@ -297,7 +297,7 @@ def test_a_chapter_kernel_is_shut_down_without_a_sigint_but_can_still_be_interru
 def test_the_data_statement_counts_the_records_the_gaps_and_those_with_no_ward(
     make_incidents,
 ) -> None:
-    from csa_stats.pipeline import data_statement
+    from csa_stats.build.pipeline import data_statement
 
     SM, HENLEY = "E05001228", "E05001223"
     frame = make_incidents(

@@ -10,14 +10,14 @@ import pytest
 import yaml
 
 from csa_stats import paths
-from csa_stats.indicators import (
+from csa_stats.analysis.indicators import (
     IndicatorError,
     latest_changes,
     read_indicator_table,
     status_of_change,
 )
+from csa_stats.analysis.plan import PlanError, load_plan, plan_rows
 from csa_stats.params import parse_parameters
-from csa_stats.plan import PlanError, load_plan, plan_rows
 
 HEADER = (
     "indicator,geography,period_type,period_end,value,unit,numerator,denominator,source,published"

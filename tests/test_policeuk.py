@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csa_stats.schema import validate_incidents
 from csa_stats.sources import policeuk_sample as sample
 from csa_stats.sources.policeuk import POLICE_UK_COLUMNS, PoliceUkError, ingest, load_lookups
+from csa_stats.sources.schema import validate_incidents
 from tests.conftest import SHARED
 
 HENLEY, SM, WESTWOOD, WOODLANDS = "E05001223", "E05001228", "E05001232", "E05001234"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csa_stats.definitions import load_definitions
+from csa_stats.build.pipeline import build
 from csa_stats.params import parse_parameters
-from csa_stats.pipeline import build
+from csa_stats.reference.definitions import load_definitions
+from csa_stats.reference.taxonomy import load_area
 from csa_stats.sources import policeuk_sample as sample
-from csa_stats.taxonomy import load_area
 
 pytestmark = pytest.mark.build
 

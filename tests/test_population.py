@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from csa_stats import paths
-from csa_stats.population import PopulationError, read_population
+from csa_stats.sources.population import PopulationError, read_population
 
 
 def _write(tmp_path: Path, frame: pd.DataFrame) -> Path:
@@ -42,7 +42,7 @@ def test_an_unknown_ward_is_refused(area, tmp_path: Path) -> None:
 
 
 def test_real_ward_populations_carry_no_demonstration_note(tmp_path, area) -> None:
-    from csa_stats.chapter import Chapter
+    from csa_stats.chapters.context import Chapter
     from csa_stats.params import parse_parameters
     from csa_stats.paths import demo_population_path
 

@@ -12,14 +12,7 @@ import pytest
 import yaml
 
 from csa_stats import paths
-from csa_stats.definitions import (
-    DefinitionError,
-    load_definitions,
-    load_serious_violence,
-    select,
-)
-from csa_stats.params import parse_parameters
-from csa_stats.progress import (
+from csa_stats.analysis.progress import (
     ProgressError,
     annual_series,
     assess,
@@ -27,6 +20,13 @@ from csa_stats.progress import (
     required_annual_change,
     status_of,
     year_window,
+)
+from csa_stats.params import parse_parameters
+from csa_stats.reference.definitions import (
+    DefinitionError,
+    load_definitions,
+    load_serious_violence,
+    select,
 )
 
 #: Month-of-year pattern of the simulated series (mean 1).

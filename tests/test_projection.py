@@ -1,4 +1,4 @@
-"""The projection model (csa_stats.projection): known parameters in, known answers out."""
+"""The projection model (csa_stats.analysis.projection): known parameters in, known answers out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csa_stats.projection import fit_level, project, simulate
+from csa_stats.analysis.projection import fit_level, project, simulate
 
 
 def test_a_steady_rise_of_ten_per_cent_a_year_is_read_as_one() -> None:

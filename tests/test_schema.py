@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from csa_stats.schema import IncidentDataError, validate_incidents
+from csa_stats.sources.schema import IncidentDataError, validate_incidents
 
 SM = "E05001228"
 

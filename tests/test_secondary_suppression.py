@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from csa_stats.disclosure import DisclosureError, exposed_cells, protect_table
+from csa_stats.analysis.disclosure import DisclosureError, exposed_cells, protect_table
 
 
 def value_range(

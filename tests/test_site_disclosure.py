@@ -30,8 +30,8 @@ ONE_MONTH = {"period_end": "2020-04", "period_months": 1, "comparison_end": "202
 
 @pytest.fixture(scope="module")
 def one_month_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from csa_stats.build.pipeline import build
     from csa_stats.params import parse_parameters
-    from csa_stats.pipeline import build
 
     root = tmp_path_factory.mktemp("one-month")
     result = build(
@@ -85,10 +85,10 @@ def _pinned(shown: list[int | None], total: int) -> list[int]:
 
 
 def _true_ward_counts(key: str) -> pd.Series:
-    from csa_stats.chapter import load_incidents
-    from csa_stats.measures import ward_measure_counts
+    from csa_stats.analysis.measures import ward_measure_counts
+    from csa_stats.chapters.context import load_incidents
     from csa_stats.params import parse_parameters
-    from csa_stats.taxonomy import load_area
+    from csa_stats.reference.taxonomy import load_area
 
     params = parse_parameters(ONE_MONTH)
     area = load_area("coventry")

@@ -20,8 +20,9 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from csa_stats import charts, spc
-from csa_stats.spc import Rules, latest_side, variation, verdict_label, xmr
+from csa_stats.analysis import spc
+from csa_stats.analysis.spc import Rules, latest_side, variation, verdict_label, xmr
+from csa_stats.presentation import charts
 
 BASE = [14, 10, 14, 10]
 MDC = Rules(shift_run=7, trend_run=7)

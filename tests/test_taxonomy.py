@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from csa_stats import paths
-from csa_stats.taxonomy import Area, load_area, offence_table, reference_lists
+from csa_stats.reference.taxonomy import Area, load_area, offence_table, reference_lists
 
 from .conftest import SHARED
 

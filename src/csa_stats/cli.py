@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def _user_errors() -> tuple[type[Exception], ...]:
     """The errors that are the user's to fix (an input, a parameter): one line and status 2.
     Imported when needed, so that ``--help`` does not load pandas and SciPy."""
-    from csa_stats.definitions import DefinitionError
+    from csa_stats.reference.definitions import DefinitionError
 
     try:  # importing the rest reads the policy files (changes.yml): a wrong one is the user's
         return _imported_user_errors(DefinitionError)
@@ -27,16 +27,16 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 def _imported_user_errors(definition_error: type[Exception]) -> tuple[type[Exception], ...]:
     """:func:`_user_errors`, once importing them has read the policy files."""
-    from csa_stats.disclosure import DisclosureError
-    from csa_stats.indicators import IndicatorError
-    from csa_stats.inputs import InputError
+    from csa_stats.analysis.disclosure import DisclosureError
+    from csa_stats.analysis.indicators import IndicatorError
+    from csa_stats.analysis.peers import PeerError
+    from csa_stats.analysis.progress import ProgressError
+    from csa_stats.build.publish import BuildBusyError, PublishError
     from csa_stats.params import ParameterError
-    from csa_stats.peers import PeerError
-    from csa_stats.population import PopulationError
-    from csa_stats.progress import ProgressError
-    from csa_stats.publish import BuildBusyError, PublishError
-    from csa_stats.schema import IncidentDataError
+    from csa_stats.sources.inputs import InputError
     from csa_stats.sources.policeuk import PoliceUkError
+    from csa_stats.sources.population import PopulationError
+    from csa_stats.sources.schema import IncidentDataError
 
     return (
         ParameterError,
@@ -67,9 +67,9 @@ def _parameters(values: dict[str, Any]) -> RunParameters:
     """Parse the options; without a period end, use the data's last month."""
     import pandas as pd
 
-    from csa_stats.chapter import load_incidents
+    from csa_stats.chapters.context import load_incidents
     from csa_stats.params import parse_parameters
-    from csa_stats.taxonomy import load_area
+    from csa_stats.reference.taxonomy import load_area
 
     if not values.get("period_end") and not values.get("preset"):
         probe = parse_parameters({**values, "period_end": "2000-01"})
@@ -189,8 +189,8 @@ def build(
 ) -> None:
     """Validate the inputs, run the chapters whose inputs changed and build the site."""
     user_errors = _user_errors()  # first: it reports a wrong policy file in one line
-    from csa_stats.pipeline import BuildError
-    from csa_stats.pipeline import build as run_build
+    from csa_stats.build.pipeline import BuildError
+    from csa_stats.build.pipeline import build as run_build
 
     try:
         params = _parameters(values)
@@ -218,9 +218,9 @@ def build(
 @_run_options
 def check(**values: Any) -> None:
     """Validate the inputs and parameters without building anything."""
-    from csa_stats import chapter
-    from csa_stats.chapter import check_inputs, source_findings
-    from csa_stats.taxonomy import load_area
+    from csa_stats.chapters import context as chapter
+    from csa_stats.chapters.context import check_inputs, source_findings
+    from csa_stats.reference.taxonomy import load_area
 
     chapter.WRITE_CACHE = False  # a check reads, and writes nothing (not even the cache)
     try:

@@ -16,8 +16,8 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from csa_stats.inputs import InputError, Kind, check_input
-from csa_stats.taxonomy import financial_year_presets
+from csa_stats.reference.taxonomy import financial_year_presets
+from csa_stats.sources.inputs import InputError, Kind, check_input
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # whole value (fullmatch): "$" would allow a "\n"
 #: Characters no parameter may hold: control characters (a newline, a tab...).

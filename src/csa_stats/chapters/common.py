@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csa_stats import charts
-from csa_stats.chapter import Chapter
-from csa_stats.disclosure import SUPPRESSED, protect_breakdown
-from csa_stats.tables import change_columns, fmt_count, fmt_pct, fmt_rate, publish_table
+from csa_stats.analysis.disclosure import SUPPRESSED, protect_breakdown
+from csa_stats.chapters.context import Chapter
+from csa_stats.presentation import charts
+from csa_stats.presentation.tables import (
+    change_columns,
+    fmt_count,
+    fmt_pct,
+    fmt_rate,
+    publish_table,
+)
 
 #: Columns that would give a withheld count back: those of the period's count, and the change.
 _ON_CURRENT = ("current", "share_pct", "rate_per_1000", "rank")
@@ -15,10 +21,10 @@ _ON_EITHER = ("change", "change_pct")
 
 
 def withhold_small_ward_counts(wards: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A sensitive measure's :func:`csa_stats.measures.ward_changes` table as it may be published,
+    """A sensitive measure's :func:`csa_stats.analysis.measures.ward_changes` table as it may be published,
     and which of its cells are withheld (a frame of booleans).
 
-    Each period's counts are protected (:func:`csa_stats.disclosure.protect_breakdown`), and with
+    Each period's counts are protected (:func:`csa_stats.analysis.disclosure.protect_breakdown`), and with
     a withheld count everything that would give it back (share, rate, change, test). Published
     wards come first, by rate, ranked among themselves (a rank among every ward would bound the
     rates of those withheld above it); withheld wards follow by name.
@@ -49,7 +55,7 @@ def ward_ranking_section(
     """A measure's wards ranked by rate per 1,000 residents: bar chart (city centre highlighted) and
     table with share, residents, rank and change.
 
-    ``wards`` is :func:`csa_stats.measures.ward_changes` output; ``what`` names the measure in a
+    ``wards`` is :func:`csa_stats.analysis.measures.ward_changes` output; ``what`` names the measure in a
     sentence ("recorded crime"); ``unit`` is its plural ("crimes"); ``name`` stems the files. A
     ``sensitive`` measure's small counts are withheld, in the table, its download, the chart, its
     data and its alt text (:func:`withhold_small_ward_counts`).

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from csa_stats import charts, measures, narrative
-from csa_stats.chapter import Chapter
+from csa_stats.analysis import measures
 from csa_stats.chapters.common import ward_ranking_section
-from csa_stats.tables import (
+from csa_stats.chapters.context import Chapter
+from csa_stats.presentation import charts, narrative
+from csa_stats.presentation.tables import (
     change_columns,
     fmt_count,
     fmt_pct,

@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from csa_stats import paths
-from csa_stats.chapter import Chapter, peer_population_path
-from csa_stats.indicators import latest_changes, load_indicators, read_indicator_table
-from csa_stats.measures import ALPHA, MIN_COUNT
-from csa_stats.plan import load_plan, plan_rows
-from csa_stats.tables import fmt_count, fmt_signed_pct
-from csa_stats.text import md_text
+from csa_stats.analysis.indicators import latest_changes, load_indicators, read_indicator_table
+from csa_stats.analysis.measures import ALPHA, MIN_COUNT
+from csa_stats.analysis.plan import load_plan, plan_rows
+from csa_stats.chapters.context import Chapter, peer_population_path
+from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
+from csa_stats.presentation.text import md_text
 
 #: Statuses in the order they are counted on the page.
 STATUSES = (
@@ -150,7 +150,8 @@ def indicators_note(ch: Chapter) -> str:
 def peers_section(ch: Chapter) -> str:
     """The area's headline rates beside the force's other local authorities, as funnel plots
     (only when police.uk force files are given with ``--peers``)."""
-    from csa_stats import charts, peers
+    from csa_stats.analysis import peers
+    from csa_stats.presentation import charts
 
     if not ch.params.peers_path:
         return (

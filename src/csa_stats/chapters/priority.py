@@ -11,18 +11,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from csa_stats import charts, measures, narrative, projection, spc
-from csa_stats.chapter import Chapter
-from csa_stats.chapters.common import ward_ranking_section
-from csa_stats.definitions import (
-    Measure,
-    availability,
-    describe,
-    load_definitions,
-    load_serious_violence,
-    select_measure,
-)
-from csa_stats.disclosure import (
+from csa_stats.analysis import measures, projection, spc
+from csa_stats.analysis.disclosure import (
     HIGH,
     LOW,
     SUPPRESSED,
@@ -31,14 +21,25 @@ from csa_stats.disclosure import (
     protect_breakdown,
     withhold_small_totals,
 )
-from csa_stats.measures import ALPHA, MIN_COUNT, Change, measured_false_alarm_rate
-from csa_stats.plan import load_plan, spc_verdict
-from csa_stats.tables import (
+from csa_stats.analysis.measures import ALPHA, MIN_COUNT, Change, measured_false_alarm_rate
+from csa_stats.analysis.plan import load_plan, spc_verdict
+from csa_stats.chapters.common import ward_ranking_section
+from csa_stats.chapters.context import Chapter
+from csa_stats.presentation import charts, narrative
+from csa_stats.presentation.tables import (
     change_columns,
     fmt_count,
     fmt_pct,
     fmt_signed_pct,
     publish_table,
+)
+from csa_stats.reference.definitions import (
+    Measure,
+    availability,
+    describe,
+    load_definitions,
+    load_serious_violence,
+    select_measure,
 )
 
 Formatter = Callable[[object], str]
@@ -56,7 +57,7 @@ def title(key: str) -> str:
 def measure_table(ch: Chapter, key: str) -> pd.DataFrame:
     """The priority's measures with their changes (unavailable ones marked), as they may be
     published: a sensitive measure's count of 1 to 4 withheld with its change
-    (:func:`csa_stats.disclosure.withhold_small_totals`)."""
+    (:func:`csa_stats.analysis.disclosure.withhold_small_totals`)."""
     table = withhold_small_totals(
         measures.measure_changes(ch.incidents, ch.params, list(_priority(key)["measures"]), ch.area)
     )
@@ -123,7 +124,7 @@ def summary(ch: Chapter, key: str) -> str:
 
 
 def _change(row: pd.Series) -> Change:
-    """A measure table's row as the :class:`~csa_stats.measures.Change` it was made from."""
+    """A measure table's row as the :class:`~csa_stats.analysis.measures.Change` it was made from."""
     return Change(int(row["current"]), int(row["previous"]), float(row["p_value"]))
 
 
@@ -223,8 +224,8 @@ def measures_section(ch: Chapter, key: str) -> str:
 
 def trend_section(ch: Chapter, key: str) -> str:
     """The headline series with its underlying level and change a year, from the same model as
-    the serious-violence projection (:mod:`csa_stats.projection`), and its process-control chart
-    (:mod:`csa_stats.spc`)."""
+    the serious-violence projection (:mod:`csa_stats.analysis.projection`), and its process-control chart
+    (:mod:`csa_stats.analysis.spc`)."""
     measure, series = _headline_series(ch, key)
     if series is None:
         reason = availability(measure, ch.incidents)

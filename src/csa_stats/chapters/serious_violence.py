@@ -11,18 +11,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csa_stats import charts, narrative
-from csa_stats.chapter import Chapter
-from csa_stats.definitions import SeriousViolenceDefinition, describe, load_serious_violence
-from csa_stats.measures import compare_series
-from csa_stats.progress import Progress, assess_measure, year_window
-from csa_stats.tables import (
+from csa_stats.analysis.measures import compare_series
+from csa_stats.analysis.progress import Progress, assess_measure, year_window
+from csa_stats.chapters.context import Chapter
+from csa_stats.presentation import charts, narrative
+from csa_stats.presentation.tables import (
     fmt_count,
     fmt_pct,
     fmt_signed_count,
     fmt_signed_pct,
     fmt_yes_no,
     publish_table,
+)
+from csa_stats.reference.definitions import (
+    SeriousViolenceDefinition,
+    describe,
+    load_serious_violence,
 )
 
 #: Admonition class per status: green, amber, red in the book theme.
@@ -52,7 +56,7 @@ def assess_all(ch: Chapter, definition: SeriousViolenceDefinition | None = None)
 
 def chance_text(probability: float) -> str:
     """A stated chance in the yardstick's words with its figure: ``"likely (about 65%)"``
-    (:func:`csa_stats.narrative.yardstick`)."""
+    (:func:`csa_stats.presentation.narrative.yardstick`)."""
     return f"{narrative.yardstick(probability)} (about {100 * probability:.0f}%)"
 
 

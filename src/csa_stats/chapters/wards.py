@@ -8,12 +8,12 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from csa_stats import measures
-from csa_stats.chapter import Chapter
-from csa_stats.definitions import availability, load_definitions
-from csa_stats.disclosure import SUPPRESSED, is_sensitive, protect_breakdown
+from csa_stats.analysis import measures
+from csa_stats.analysis.disclosure import SUPPRESSED, is_sensitive, protect_breakdown
+from csa_stats.chapters.context import Chapter
 from csa_stats.params import Window
-from csa_stats.tables import fmt_count, fmt_rate, fmt_signed_pct, publish_table
+from csa_stats.presentation.tables import fmt_count, fmt_rate, fmt_signed_pct, publish_table
+from csa_stats.reference.definitions import availability, load_definitions
 
 #: Measures shown by ward (those whose small counts are withheld: ``data/reference/disclosure.yml``).
 WARD_MEASURES = (

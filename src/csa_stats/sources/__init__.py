@@ -1,1 +1,1 @@
-"""Source adapters: each returns the tidy incident table of :mod:`csa_stats.schema`."""
+"""Source adapters: each returns the tidy incident table of :mod:`csa_stats.sources.schema`."""

@@ -23,9 +23,9 @@ from scipy.optimize import brentq
 from scipy.special import gammaincinv
 
 from csa_stats import paths
-from csa_stats.reference import figure, published_figures
-from csa_stats.schema import COLUMNS, to_storage_types
-from csa_stats.taxonomy import Area, load_area, offence_table, reference_lists
+from csa_stats.reference.published import figure, published_figures
+from csa_stats.reference.taxonomy import Area, load_area, offence_table, reference_lists
+from csa_stats.sources.schema import COLUMNS, to_storage_types
 
 ASB_CODES = ("ASB-N", "ASB-E", "ASB-P")
 _NIGHT_HOURS = frozenset({21, 22, 23, 0, 1, 2, 3, 4})

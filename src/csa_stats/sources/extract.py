@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csa_stats.schema import (
+from csa_stats.sources.schema import (
     COLUMNS,
     FLAG_COLUMNS,
     IncidentDataError,

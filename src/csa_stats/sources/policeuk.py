@@ -41,14 +41,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from csa_stats.schema import (
+from csa_stats.reference.taxonomy import Area, offence_table, reference_lists
+from csa_stats.sources.schema import (
     COLUMNS,
     FLAG_COLUMNS,
     IncidentDataError,
     to_storage_types,
     validate_incidents,
 )
-from csa_stats.taxonomy import Area, offence_table, reference_lists
 
 #: police.uk street-level columns, in order.
 POLICE_UK_COLUMNS = (

@@ -99,10 +99,10 @@ print(time.perf_counter() - start, len(frame), resource.getrusage(resource.RUSAG
 _INGEST = """
 import resource, shutil, sys, time
 from pathlib import Path
-from csa_stats.schema import validate_incidents
+from csa_stats.sources.schema import validate_incidents
 from csa_stats.sources.demo import read_demo
 from csa_stats.sources.policeuk import ingest
-from csa_stats.taxonomy import load_area
+from csa_stats.reference.taxonomy import load_area
 area = load_area("coventry")
 validate_incidents(read_demo().head(5), area, "warm-up")  # modules pandera imports on first use
 folder, lookups, cache, mode = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
@@ -132,7 +132,7 @@ _REBUILD = """
 import sys
 from pathlib import Path
 from csa_stats.cli import _parameters
-from csa_stats.pipeline import build
+from csa_stats.build.pipeline import build
 root = Path(sys.argv[1])
 result = build(_parameters({}), root / "html", root / "chapters", progress=False,
                cache_dir=root / "cache")
@@ -304,8 +304,8 @@ def _national_lsoas(lookups: Path) -> list[str]:
 
 
 def _timed_build(root: Path, jobs: int) -> float:
+    from csa_stats.build.pipeline import build
     from csa_stats.cli import _parameters  # the default build: the data's last 12 months
-    from csa_stats.pipeline import build
 
     start = time.perf_counter()
     build(

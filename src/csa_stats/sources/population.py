@@ -8,8 +8,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from csa_stats import paths
-from csa_stats.schema import describe_failures
-from csa_stats.taxonomy import Area
+from csa_stats.reference.taxonomy import Area
+from csa_stats.sources.schema import describe_failures
 
 
 class PopulationError(ValueError):

@@ -84,7 +84,7 @@ _CHANGE_COLUMNS = (
 
 
 def withhold_small_totals(table: pd.DataFrame) -> pd.DataFrame:
-    """A table of measures' changes (:func:`csa_stats.measures.measure_changes`) as it may be
+    """A table of measures' changes (:func:`csa_stats.analysis.measures.measure_changes`) as it may be
     published: a sensitive measure's area-wide count from 1 to 4, in the period or the comparison
     period, is withheld (missing), and so are its change and its test. Adds the columns
     ``current_withheld`` and ``previous_withheld``.

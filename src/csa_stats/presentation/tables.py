@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from csa_stats.disclosure import SUPPRESSED
-from csa_stats.text import md_text
+from csa_stats.analysis.disclosure import SUPPRESSED
+from csa_stats.presentation.text import md_text
 
 
 def fmt_count(value: object) -> str:
@@ -56,7 +56,7 @@ def fmt_signed_pct(value: object) -> str:
 
 
 def fmt_verdict(value: object) -> str:
-    """A change's verdict (:attr:`csa_stats.measures.Change.verdict`) for a table cell:
+    """A change's verdict (:attr:`csa_stats.analysis.measures.Change.verdict`) for a table cell:
     ``"clear fall"`` -> ``"Yes: a fall"``; ``"no clear change"`` -> ``"No"``."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ".."

@@ -39,7 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from csa_stats import paths
-from csa_stats.definitions import DefinitionError
+from csa_stats.reference.definitions import DefinitionError
 
 #: Which way the plan wants the measure to go.
 Improvement = Literal["down", "up"]

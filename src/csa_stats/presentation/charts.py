@@ -11,9 +11,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from csa_stats.analysis.spc import XmR, point_variations
 from csa_stats.params import Window
-from csa_stats.spc import XmR, point_variations
-from csa_stats.text import option_text
+from csa_stats.presentation.text import option_text
 
 STYLE = Path(__file__).with_name("style") / "csa.mplstyle"
 #: Okabe-Ito colours by role.
@@ -315,7 +315,7 @@ def funnel_chart(
 
 
 def spc_chart(x: XmR, title: str, ylabel: str) -> Figure:
-    """An XmR chart (:func:`csa_stats.spc.xmr`): each month's count joined by a line, the mean and
+    """An XmR chart (:func:`csa_stats.analysis.spc.xmr`): each month's count joined by a line, the mean and
     the process limits, and the points of special-cause signals marked by shape and colour both.
 
     Colours follow MDC's reading (grey common cause, blue improving, orange concerning), each with

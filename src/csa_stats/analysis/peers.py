@@ -20,7 +20,6 @@ import pyarrow as pa_arrow
 from scipy import stats
 
 from csa_stats.params import Window
-from csa_stats.schema import describe_failures
 from csa_stats.sources.policeuk import (
     PoliceUkError,
     csv_header,
@@ -29,6 +28,7 @@ from csa_stats.sources.policeuk import (
     read_columns,
     read_lookup,
 )
+from csa_stats.sources.schema import describe_failures
 
 #: Measures compared, by police.uk crime types (None: every crime type but ASB).
 PEER_MEASURES: dict[str, tuple[str, list[str] | None]] = {

@@ -29,11 +29,9 @@ from jupyter_client import AsyncKernelManager
 from tqdm import tqdm
 from traitlets.config import Config
 
-from csa_stats import __version__, fingerprint, paths
-from csa_stats.chapter import Chapter, check_inputs, source_findings
-from csa_stats.chapters import serious_violence
-from csa_stats.params import RunParameters, parse_parameters
-from csa_stats.publish import (
+from csa_stats import __version__, paths
+from csa_stats.build import fingerprint
+from csa_stats.build.publish import (
     MARKER,
     PublishError,
     build_lock,
@@ -42,8 +40,11 @@ from csa_stats.publish import (
     recover,
     swap_in,
 )
-from csa_stats.taxonomy import Area
-from csa_stats.text import md_text, one_line
+from csa_stats.chapters import serious_violence
+from csa_stats.chapters.context import Chapter, check_inputs, source_findings
+from csa_stats.params import RunParameters, parse_parameters
+from csa_stats.presentation.text import md_text, one_line
+from csa_stats.reference.taxonomy import Area
 
 #: Chapter notebooks in reading order (file stems in ``notebooks/``).
 CHAPTERS: tuple[str, ...] = (

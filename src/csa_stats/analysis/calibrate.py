@@ -2,17 +2,17 @@
 
 Three parts, each calling the project's public functions (nothing here re-implements a verdict):
 
-1. **The change test** (:func:`csa_stats.measures.compare_series`) on negative binomial monthly
+1. **The change test** (:func:`csa_stats.analysis.measures.compare_series`) on negative binomial monthly
    series (a gamma-Poisson mixture with variance ``phi`` times the mean): its false-alarm rate when
    nothing changed, and its power to call a 10% and a 20% fall a clear fall, at dispersions
    :data:`PHIS` and monthly means :data:`MEANS`.
-2. **The projection to the goal** (:func:`csa_stats.progress.assess`) in the scenarios of
+2. **The projection to the goal** (:func:`csa_stats.analysis.progress.assess`) in the scenarios of
    :data:`SCENARIOS`, most of them outside the projection's model: serious-violence-like monthly
    counts from January 2017, the edition's period ending March 2025, the 2020 calendar year the
    baseline and 2030 the goal year; each path's truth simulated on to December 2030. Measured: the
    coverage of the goal year's 80% and 95% intervals, and the Brier score, Brier skill and
    Spiegelhalter's z of the stated chance that the goal year is below the baseline.
-3. **A rolling-origin backtest** of :func:`csa_stats.projection.project` on Coventry's real total
+3. **A rolling-origin backtest** of :func:`csa_stats.analysis.projection.project` on Coventry's real total
    recorded crime per 1,000 residents, financial years 2017/18 to 2024/25 (the published figures
    ``trc_rate_*`` in ``data/reference/published_figures.csv``): how many real values fall inside
    the stated intervals. Skipped, and said so, when the module is not there.
@@ -51,10 +51,10 @@ import numpy as np
 import pandas as pd
 
 from csa_stats import paths
-from csa_stats.definitions import load_serious_violence
-from csa_stats.measures import compare_series
-from csa_stats.progress import assess, year_window
-from csa_stats.reference import published_figures
+from csa_stats.analysis.measures import compare_series
+from csa_stats.analysis.progress import assess, year_window
+from csa_stats.reference.definitions import load_serious_violence
+from csa_stats.reference.published import published_figures
 
 #: The seed every draw descends from (with the part, the cell or scenario, and the path).
 SEED = 20250331
@@ -97,7 +97,7 @@ OBSERVED = int((PERIOD_END - FIRST_MONTH).n) + 1
 START_LEVEL, START_SPREAD = 60.0, 0.25
 #: Month-of-year seasonality: log factor SEASON_AMPLITUDE * cos(2 pi (month - 7) / 12), peak July.
 SEASON_AMPLITUDE = 0.12
-#: Intervals of the projection, as (name, lower quantile, upper quantile): csa_stats.progress's.
+#: Intervals of the projection, as (name, lower quantile, upper quantile): csa_stats.analysis.progress's.
 INTERVALS = (("80", 0.10, 0.90), ("95", 0.025, 0.975))
 
 # --- Part 3: the backtest ----------------------------------------------------------------------
@@ -408,7 +408,7 @@ def change_cell(
 
 def projection_paths(key: str, first: int, count: int, seed: int = SEED) -> list[dict[str, Any]]:
     """Paths ``first`` to ``first + count - 1`` of a scenario, each assessed by
-    :func:`csa_stats.progress.assess` on its months to March 2025 (baseline the 2020 calendar year,
+    :func:`csa_stats.analysis.progress.assess` on its months to March 2025 (baseline the 2020 calendar year,
     goal 2030): the stated chance, status and goal-year interval against the path's truth.
 
     A path ``assess`` cannot fit is kept with its error and left out of the figures."""
@@ -508,19 +508,19 @@ def backtest_rates() -> pd.Series:
 
 
 def _projector() -> Callable[..., np.ndarray] | str:
-    """``csa_stats.projection.project``, or why it cannot be used."""
+    """``csa_stats.analysis.projection.project``, or why it cannot be used."""
     try:
-        module = importlib.import_module("csa_stats.projection")
+        module = importlib.import_module("csa_stats.analysis.projection")
     except ImportError as error:
-        return f"csa_stats.projection is not there yet ({error})"
+        return f"csa_stats.analysis.projection is not there yet ({error})"
     project = getattr(module, "project", None)
     if not callable(project):
-        return "csa_stats.projection has no project()"
+        return "csa_stats.analysis.projection has no project()"
     return project
 
 
 def backtest(seed: int = SEED) -> dict[str, Any]:
-    """Fit :func:`csa_stats.projection.project` at each origin with at least :data:`MIN_HISTORY`
+    """Fit :func:`csa_stats.analysis.projection.project` at each origin with at least :data:`MIN_HISTORY`
     years of history, forecast every later year, and count the real values inside the stated 80%
     and 95% intervals. Beside it, for reference, a no-change forecast (the origin's value) widened
     by a volatility (the standard deviation of the yearly log changes, times the square root of
@@ -655,7 +655,12 @@ def _file_digest(path: Path) -> str | None:
 
 
 #: The files whose code the run measures (their digests are recorded).
-MODEL_FILES = ("progress.py", "projection.py", "measures.py", "definitions.py")
+MODEL_FILES = (
+    "analysis/progress.py",
+    "analysis/projection.py",
+    "analysis/measures.py",
+    "reference/definitions.py",
+)
 
 
 def _code() -> dict[str, Any]:
@@ -920,7 +925,7 @@ def to_json(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> None:
     """Run the calibration (the full run by default), print it and write the results file."""
     parser = argparse.ArgumentParser(
-        prog="python -m csa_stats.calibrate", description=__doc__.split("\n")[0]
+        prog="python -m csa_stats.analysis.calibrate", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--paths", type=int, default=FULL_PATHS, help="paths per projection scenario"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 #: The folder of the site's own static files (its style sheet).
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parents[1] / "presentation" / "static"
 
 
 def _is_thebe(asset: Any) -> bool:
@@ -37,9 +37,9 @@ def add_style_sheet(app: Any) -> None:
 
 
 def add_methodology_figures(app: Any, config: Any) -> None:
-    """The methodology page's figures (:func:`csa_stats.methodology.substitutions`), as MyST
+    """The methodology page's figures (:func:`csa_stats.presentation.methodology.substitutions`), as MyST
     substitutions: made from the configuration and the calibration run, never typed."""
-    from csa_stats.methodology import substitutions
+    from csa_stats.presentation.methodology import substitutions
 
     config.myst_substitutions = {**(config.myst_substitutions or {}), **substitutions()}
 

@@ -27,8 +27,8 @@ import yaml
 from statsmodels.stats.proportion import proportions_ztest
 
 from csa_stats import paths
-from csa_stats.measures import ALPHA, MIN_COUNT, compare_counts
-from csa_stats.schema import describe_failures, read_input_table
+from csa_stats.analysis.measures import ALPHA, MIN_COUNT, compare_counts
+from csa_stats.sources.schema import describe_failures, read_input_table
 
 Status = Literal["improving", "no clear change", "worsening", "not tested", "too few to judge"]
 PERIOD_TYPES = ("month", "quarter", "financial_year", "calendar_year", "rolling_12_months")

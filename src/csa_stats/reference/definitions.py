@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from csa_stats import paths
-from csa_stats.taxonomy import Area
+from csa_stats.reference.taxonomy import Area
 
 NOT_AVAILABLE = "not available from this source"
 
@@ -234,7 +234,7 @@ def is_police_uk(incidents: pd.DataFrame) -> bool:
 def _police_uk_can_answer(spec: dict[str, Any]) -> bool:
     """Whether a filter needs only what police.uk records hold. ONS offence groups count only
     where police.uk's crime types fall wholly inside them (robbery, burglary, drugs...)."""
-    from csa_stats.taxonomy import offence_table
+    from csa_stats.reference.taxonomy import offence_table
 
     if set(spec) - _POLICE_UK_KEYS:
         return False
@@ -329,7 +329,7 @@ def _hours(hours: list[int]) -> str:
 
 def _conditions(spec: dict[str, Any], area: Area) -> list[str]:
     """Each condition of a filter in words, in a fixed order (``crime`` is the subject, not here)."""
-    from csa_stats.taxonomy import offence_table
+    from csa_stats.reference.taxonomy import offence_table
 
     names = offence_table()["name"]
     words: list[str] = []

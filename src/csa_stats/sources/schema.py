@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from csa_stats.taxonomy import Area, offence_table, reference_lists
+from csa_stats.reference.taxonomy import Area, offence_table, reference_lists
 
 #: Sources an incident can come from.
 SOURCES: Final = ("demo", "extract", "police-uk")

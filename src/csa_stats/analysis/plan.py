@@ -2,8 +2,8 @@
 latest value, change, the direction wanted and a status (configuration: ``data/reference/plan.yml``).
 
 Police measures compare the edition's period with its comparison period; supplementary indicators
-their latest period with the one before (:mod:`csa_stats.indicators`). Both use the same rule:
-:func:`csa_stats.indicators.status_of_change`.
+their latest period with the one before (:mod:`csa_stats.analysis.indicators`). Both use the same rule:
+:func:`csa_stats.analysis.indicators.status_of_change`.
 """
 
 from __future__ import annotations
@@ -16,18 +16,19 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from csa_stats import paths, spc
-from csa_stats.definitions import load_definitions, load_serious_violence, select_measure
-from csa_stats.disclosure import withhold_small_totals
-from csa_stats.indicators import (
+from csa_stats import paths
+from csa_stats.analysis import spc
+from csa_stats.analysis.disclosure import withhold_small_totals
+from csa_stats.analysis.indicators import (
     IndicatorChange,
     load_indicators,
     period_label,
     status_of_change,
 )
-from csa_stats.measures import measure_changes, monthly_of, months_of
+from csa_stats.analysis.measures import measure_changes, monthly_of, months_of
 from csa_stats.params import RunParameters
-from csa_stats.taxonomy import Area
+from csa_stats.reference.definitions import load_definitions, load_serious_violence, select_measure
+from csa_stats.reference.taxonomy import Area
 
 
 class PlanError(ValueError):
@@ -101,7 +102,7 @@ def plan_rows(
 
 
 def spc_verdict(monthly: pd.Series | None, wanted: str | None) -> str:
-    """The variation verdict of a measure's monthly series (:mod:`csa_stats.spc`, Making Data
+    """The variation verdict of a measure's monthly series (:mod:`csa_stats.analysis.spc`, Making Data
     Count), as a label; empty when there are too few months (fewer than 24)."""
     if monthly is None or len(monthly) < 24:
         return ""

@@ -65,7 +65,7 @@ def inputs_digest(params: RunParameters) -> str:
     population = (
         Path(params.population_path) if params.population_path else paths.demo_population_path()
     )
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]
     return _combine(
         {
             "parameters": params.model_dump_json(),
@@ -97,7 +97,7 @@ def site_key(chapter_keys: dict[str, str]) -> str:
             "pages": tree_digest(
                 paths.book_dir(), ["*.md", "*.css", "*.png", "*.svg"], ["chapters"]
             ),
-            "style": tree_digest(Path(__file__).parent / "static", ["*.css"]),
+            "style": tree_digest(Path(__file__).parents[1] / "presentation" / "static", ["*.css"]),
             "config": "".join(
                 file_digest(root / name) for name in ("_config.yml", "_toc.yml", "CHANGELOG.md")
             ),

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from csa_stats import paths
-from csa_stats.definitions import load_definitions
-from csa_stats.inputs import read_deadline
 from csa_stats.params import RunParameters, check_against_data, parse_parameters
-from csa_stats.population import read_population
-from csa_stats.schema import validate_incidents
+from csa_stats.reference.definitions import load_definitions
+from csa_stats.reference.taxonomy import Area, load_area
 from csa_stats.sources.demo import read_demo
 from csa_stats.sources.extract import read_extract
+from csa_stats.sources.inputs import read_deadline
 from csa_stats.sources.policeuk import Ingested, ingest
-from csa_stats.taxonomy import Area, load_area
+from csa_stats.sources.population import read_population
+from csa_stats.sources.schema import validate_incidents
 
 if TYPE_CHECKING:
     from csa_stats.chapters.serious_violence import Assessment
@@ -132,8 +132,8 @@ def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFram
     build before any notebook runs, not 30 seconds into the plan on a page. Each input is read
     within the time limit (``data/reference/limits.yml``). Returns the area, incidents and ward
     populations, and the serious-violence assessment the front page shows (made once, here)."""
-    from csa_stats import peers, spc
-    from csa_stats.indicators import latest_changes, read_indicator_table
+    from csa_stats.analysis import peers, spc
+    from csa_stats.analysis.indicators import latest_changes, read_indicator_table
 
     spc.load_rules()  # the policy only the chapters read: a wrong one found before they run
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from csa_stats.measures import MIN_COUNT, Change
-from csa_stats.tables import fmt_count, fmt_signed_pct
+from csa_stats.analysis.measures import MIN_COUNT, Change
+from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
 
 
 def change_phrase(change: Change) -> str:
@@ -49,7 +49,7 @@ def describe_change(subject: str, change: Change, unit: str) -> str:
 
     Examples
     --------
-    >>> from csa_stats.measures import Change
+    >>> from csa_stats.analysis.measures import Change
     >>> describe_change("Shoplifting", Change(1763, 1220, 0.001), "offences")
     'Shoplifting rose by 44.5%, from 1,220 to 1,763 offences; a change this large is unlikely to be chance.'
     >>> describe_change("Homicide", Change(6, 8, 0.6), "offences")
@@ -119,7 +119,7 @@ def in_brief(changes: list[tuple[str, Change]], unavailable: int, withheld: int 
 
     Examples
     --------
-    >>> from csa_stats.measures import Change
+    >>> from csa_stats.analysis.measures import Change
     >>> in_brief([("ASB", Change(5600, 6007, 0.01)), ("Shoplifting", Change(3600, 1763, 0.001)),
     ...           ("Drugs", Change(1030, 1091, 0.4))], unavailable=1)
     'Of 4 measures, 1 fell clearly (ASB, −6.8%), 1 rose clearly (Shoplifting, +104.2%) and 1 did not change clearly; 1 is not available from this source.'

@@ -17,15 +17,15 @@ import yaml
 from scipy import stats
 
 from csa_stats import paths
-from csa_stats.definitions import (
+from csa_stats.params import RunParameters, Window
+from csa_stats.reference.definitions import (
     DefinitionError,
     Measure,
     availability,
     load_definitions,
     select_measure,
 )
-from csa_stats.params import RunParameters, Window
-from csa_stats.taxonomy import Area
+from csa_stats.reference.taxonomy import Area
 
 
 @dataclass(frozen=True)

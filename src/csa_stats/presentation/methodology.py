@@ -11,9 +11,10 @@ import json
 import math
 from typing import Any
 
-from csa_stats import paths, spc
-from csa_stats.definitions import load_serious_violence
-from csa_stats.measures import load_change_policy
+from csa_stats import paths
+from csa_stats.analysis import spc
+from csa_stats.analysis.measures import load_change_policy
+from csa_stats.reference.definitions import load_serious_violence
 
 
 def _pct(value: float | None, digits: int = 0) -> str:

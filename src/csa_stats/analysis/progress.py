@@ -4,7 +4,7 @@ The partnership's goal: by the goal year (2030) there will be less serious viole
 baseline year (2020). This module measures progress so far (the latest complete year of the
 baseline's kind against the baseline, like with like; each year against the one before; the latest
 12 months as context) and projects the series to the goal year with a model whose level wanders
-(:mod:`csa_stats.projection`), fitted to every month of the data, by seeded simulation. The chance
+(:mod:`csa_stats.analysis.projection`), fitted to every month of the data, by seeded simulation. The chance
 that the goal year's total is below the baseline's is stated between 5% and 95%, rounded to 5
 points (five years out it is known only roughly), and gives a status:
 
@@ -26,17 +26,17 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from csa_stats import projection as level_model
-from csa_stats.definitions import (
+from csa_stats.analysis import projection as level_model
+from csa_stats.analysis.measures import Change, compare_windows
+from csa_stats.params import RunParameters, Window
+from csa_stats.reference.definitions import (
     Measure,
     SeriousViolenceDefinition,
     availability,
     load_serious_violence,
     select_measure,
 )
-from csa_stats.measures import Change, compare_windows
-from csa_stats.params import RunParameters, Window
-from csa_stats.taxonomy import Area
+from csa_stats.reference.taxonomy import Area
 
 YearKind = Literal["calendar", "financial"]
 Status = Literal["on track", "at risk", "off track"]
@@ -174,7 +174,7 @@ def stated_chance(probability: float, lowest: float, highest: float, step: float
 def annual_series(monthly: pd.Series, kind: YearKind, last: pd.Period) -> pd.DataFrame:
     """Complete years of one kind to ``last``: each year's count, its change on the year before,
     whether it was lower, and whether the change is clear (tested on the two years' months,
-    :func:`csa_stats.measures.compare_windows`)."""
+    :func:`csa_stats.analysis.measures.compare_windows`)."""
     first = pd.Period(monthly.index.min(), "M")
     rows: list[dict[str, object]] = []
     for year in range(first.year - 1, last.year + 1):

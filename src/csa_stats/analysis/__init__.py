@@ -1,0 +1,1 @@
+"""Analysis: measures, changes, process control, projections, disclosure control, the plan's statuses."""

@@ -1,0 +1,1 @@
+"""Build: run the chapters on an edition, make the generated pages, build the book and publish it."""

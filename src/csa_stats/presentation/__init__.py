@@ -1,0 +1,1 @@
+"""Presentation: charts, tables, sentences and the methodology page's figures."""

@@ -1,0 +1,1 @@
+"""Reference configuration (``data/reference/*.yml`` and published figures), parsed into typed objects."""
