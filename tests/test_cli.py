@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from csa_stats.cli import main
+from csa_stats.reference.policy import load_spc_rules
 
 CLI = [sys.executable, "-m", "csa_stats.cli"]
 
@@ -70,7 +71,7 @@ def test_a_broken_definition_file_is_named_and_nothing_is_built(
     import shutil
 
     from csa_stats import paths
-    from csa_stats.reference.published import definitions
+    from csa_stats.reference import definitions
 
     reference = tmp_path / "reference"
     shutil.copytree(paths.reference_dir(), reference)
@@ -150,11 +151,10 @@ def test_a_broken_change_policy_is_one_line_before_anything_runs(
 
 def test_a_broken_spc_rule_is_found_by_check(tmp_path: Path, monkeypatch) -> None:
     from csa_stats import paths
-    from csa_stats.analysis import spc
 
     root, broken = _project_with(tmp_path, "spc.yml", "shift_run: 7", "shift_run: 1")
     monkeypatch.setattr(paths, "reference_dir", lambda: root / "data" / "reference")
-    spc.load_rules.cache_clear()
+    load_spc_rules.cache_clear()
     try:
         result = CliRunner().invoke(main, ["check"])
         assert result.exit_code == 2
@@ -163,4 +163,4 @@ def test_a_broken_spc_rule_is_found_by_check(tmp_path: Path, monkeypatch) -> Non
             "at least 2 points long (MDC uses 7)"
         )
     finally:
-        spc.load_rules.cache_clear()
+        load_spc_rules.cache_clear()

@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from csa_stats.cli import main
+from csa_stats.reference.policy import Limits
 from csa_stats.sources import inputs
-from csa_stats.sources.inputs import InputError, Limits, check_input, read_deadline
+from csa_stats.sources.inputs import InputError, check_input, read_deadline
 
 
 def test_a_pipe_where_a_file_is_expected_is_refused_before_anything_reads_it(tmp_path) -> None:

@@ -10,14 +10,12 @@ import pytest
 import yaml
 
 from csa_stats import paths
-from csa_stats.analysis.indicators import (
-    IndicatorError,
-    latest_changes,
-    read_indicator_table,
-    status_of_change,
-)
-from csa_stats.analysis.plan import PlanError, load_plan, plan_rows
+from csa_stats.analysis.indicators import latest_changes, status_of_change
+from csa_stats.analysis.plan import plan_rows
 from csa_stats.params import parse_parameters
+from csa_stats.reference.indicators import IndicatorError
+from csa_stats.reference.plan import PlanError, load_plan
+from csa_stats.sources.indicators import read_indicator_table
 
 HEADER = (
     "indicator,geography,period_type,period_end,value,unit,numerator,denominator,source,published"

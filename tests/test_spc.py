@@ -13,6 +13,8 @@ from typing import get_args
 
 import matplotlib
 
+from csa_stats.reference.policy import load_spc_rules
+
 matplotlib.use("Agg")
 
 import numpy as np
@@ -21,11 +23,12 @@ import pytest
 from pydantic import ValidationError
 
 from csa_stats.analysis import spc
-from csa_stats.analysis.spc import Rules, latest_side, variation, verdict_label, xmr
+from csa_stats.analysis.spc import latest_side, variation, verdict_label, xmr
 from csa_stats.presentation import charts
+from csa_stats.reference.policy import SpcRules
 
 BASE = [14, 10, 14, 10]
-MDC = Rules(shift_run=7, trend_run=7)
+MDC = SpcRules(shift_run=7, trend_run=7)
 
 
 def monthly(values: list[float]) -> pd.Series:
@@ -122,7 +125,7 @@ def test_a_point_on_the_mean_breaks_a_shift() -> None:
 
 
 def test_a_run_length_from_the_rules() -> None:
-    six = chart([13] * 6 + [11], rules=Rules(shift_run=6, trend_run=7))
+    six = chart([13] * 6 + [11], rules=SpcRules(shift_run=6, trend_run=7))
     assert flagged(six, "shift_high") == [4, 5, 6, 7, 8, 9]
 
 
@@ -274,22 +277,22 @@ def test_the_latest_point_seldom_signals_on_a_stable_process() -> None:
 
 
 def test_the_shipped_rules_are_mdcs() -> None:
-    assert spc.load_rules() == MDC
+    assert load_spc_rules() == MDC
 
 
 def test_a_run_shorter_than_two_points_is_refused() -> None:
     with pytest.raises(ValidationError, match="shift_run is 1: a run must be at least 2 points"):
-        Rules(shift_run=1, trend_run=7)
+        SpcRules(shift_run=1, trend_run=7)
 
 
 def test_a_bad_config_file_is_refused_with_its_name(tmp_path) -> None:
     path = tmp_path / "spc.yml"
     path.write_text("shift_run: 7\ntrend_run: 0\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"spc\.yml: trend_run: .*at least 2 points"):
-        spc.load_rules(path)
+        load_spc_rules(path)
     path.write_text("shift_run: 7\n", encoding="utf-8")
     with pytest.raises(ValueError, match="trend_run: Field required"):
-        spc.load_rules(path)
+        load_spc_rules(path)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from csa_stats import paths
+from csa_stats.errors import ParameterError
 from csa_stats.reference.taxonomy import Area, load_area, offence_table, reference_lists
 
 from .conftest import SHARED
@@ -56,7 +57,7 @@ def test_ward_codes_and_names_match_the_ons_lookup(area: Area) -> None:
 
 
 def test_an_unknown_area_names_the_configured_ones() -> None:
-    with pytest.raises(KeyError, match="coventry"):
+    with pytest.raises(ParameterError, match="coventry"):
         load_area("atlantis")
 
 

@@ -9,51 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from csa_stats.errors import UserError
+
 if TYPE_CHECKING:
     from csa_stats.params import RunParameters
-
-
-def _user_errors() -> tuple[type[Exception], ...]:
-    """The errors that are the user's to fix (an input, a parameter): one line and status 2.
-    Imported when needed, so that ``--help`` does not load pandas and SciPy."""
-    from csa_stats.reference.definitions import DefinitionError
-
-    try:  # importing the rest reads the policy files (changes.yml): a wrong one is the user's
-        return _imported_user_errors(DefinitionError)
-    except DefinitionError as error:
-        _fail(str(error))
-        raise  # unreachable: _fail exits
-
-
-def _imported_user_errors(definition_error: type[Exception]) -> tuple[type[Exception], ...]:
-    """:func:`_user_errors`, once importing them has read the policy files."""
-    from csa_stats.analysis.disclosure import DisclosureError
-    from csa_stats.analysis.indicators import IndicatorError
-    from csa_stats.analysis.peers import PeerError
-    from csa_stats.analysis.progress import ProgressError
-    from csa_stats.build.publish import BuildBusyError, PublishError
-    from csa_stats.params import ParameterError
-    from csa_stats.sources.inputs import InputError
-    from csa_stats.sources.policeuk import PoliceUkError
-    from csa_stats.sources.population import PopulationError
-    from csa_stats.sources.schema import IncidentDataError
-
-    return (
-        ParameterError,
-        IncidentDataError,
-        PopulationError,
-        PoliceUkError,
-        definition_error,
-        ProgressError,
-        IndicatorError,
-        PeerError,
-        InputError,
-        DisclosureError,
-        PublishError,
-        BuildBusyError,
-        FileNotFoundError,
-        KeyError,
-    )
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -69,8 +28,10 @@ def _parameters(values: dict[str, Any]) -> RunParameters:
 
     from csa_stats.chapters.context import load_incidents
     from csa_stats.params import parse_parameters
+    from csa_stats.reference.policy import load_all
     from csa_stats.reference.taxonomy import load_area
 
+    load_all()  # a wrong policy file is named before any data is read
     if not values.get("period_end") and not values.get("preset"):
         probe = parse_parameters({**values, "period_end": "2000-01"})
         incidents = load_incidents(probe, load_area(probe.area))
@@ -188,7 +149,6 @@ def build(
     output: Path | None, no_progress: bool, jobs: int | None, force: bool, **values: Any
 ) -> None:
     """Validate the inputs, run the chapters whose inputs changed and build the site."""
-    user_errors = _user_errors()  # first: it reports a wrong policy file in one line
     from csa_stats.build.pipeline import BuildError
     from csa_stats.build.pipeline import build as run_build
 
@@ -197,8 +157,8 @@ def build(
         result = run_build(
             params, site_dir=output, progress=not no_progress, jobs=jobs, force=force
         )
-    except user_errors as error:
-        _fail(str(error).strip("'\""))
+    except UserError as error:
+        _fail(str(error))
     except BuildError as error:
         _fail(str(error), code=1)
     index = result.site / "index.html"
@@ -227,8 +187,8 @@ def check(**values: Any) -> None:
         try:
             params = _parameters(values)
             _, incidents, _, _ = check_inputs(params)
-        except _user_errors() as error:
-            _fail(str(error).strip("'\""))
+        except UserError as error:
+            _fail(str(error))
         click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")
         for line in source_findings(params, load_area(params.area)):
             click.echo(f"  {line}")

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from csa_stats.errors import ParameterError
 from csa_stats.reference.taxonomy import financial_year_presets
 from csa_stats.sources.inputs import InputError, Kind, check_input
 
@@ -30,10 +31,6 @@ _PATH_KINDS: dict[str, Kind] = {
     "lookups_path": "folder",
     "peers_path": "file or folder",
 }
-
-
-class ParameterError(ValueError):
-    """A run parameter is wrong; the message names it."""
 
 
 @dataclass(frozen=True)

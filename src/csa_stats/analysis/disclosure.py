@@ -24,51 +24,19 @@ configuration: ``data/reference/disclosure.yml``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.optimize import linprog
 
-from csa_stats import paths
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What is withheld, how it is shown, and which counts are sensitive."""
-
-    low: int
-    high: int
-    shown_as: str
-    sensitive_measures: frozenset[str]
-    sensitive_breakdowns: frozenset[str]
-
-
-@cache
-def load_policy() -> Policy:
-    """The disclosure policy in ``data/reference/disclosure.yml``."""
-    raw = yaml.safe_load((paths.reference_dir() / "disclosure.yml").read_text(encoding="utf-8"))
-    return Policy(
-        low=int(raw["low"]),
-        high=int(raw["high"]),
-        shown_as=str(raw["shown_as"]),
-        sensitive_measures=frozenset(map(str, raw["sensitive_measures"])),
-        sensitive_breakdowns=frozenset(map(str, raw["sensitive_breakdowns"])),
-    )
-
-
-#: Smallest and largest counts that are withheld in sensitive categories.
-LOW, HIGH = load_policy().low, load_policy().high
-#: How a withheld cell is shown.
-SUPPRESSED = load_policy().shown_as
+from csa_stats.errors import UserError
+from csa_stats.reference.policy import load_disclosure_policy
 
 
 def is_sensitive(measure: str) -> bool:
     """Whether a measure's small counts are withheld (by ward, and for the whole area)."""
-    return measure in load_policy().sensitive_measures
+    return measure in load_disclosure_policy().sensitive_measures
 
 
 #: Columns of a measure's change that would give a withheld count back.
@@ -103,7 +71,9 @@ def withhold_small_totals(table: pd.DataFrame) -> pd.DataFrame:
 
     def small(column: str) -> pd.Series:
         counts = pd.to_numeric(out[column], errors="coerce")
-        return sensitive & counts.between(LOW, HIGH).fillna(False)
+        return sensitive & counts.between(
+            load_disclosure_policy().low, load_disclosure_policy().high
+        ).fillna(False)
 
     out["current_withheld"], out["previous_withheld"] = small("current"), small("previous")
     either = out["current_withheld"] | out["previous_withheld"]
@@ -117,13 +87,13 @@ def withhold_small_totals(table: pd.DataFrame) -> pd.DataFrame:
 
 def is_sensitive_breakdown(column: str) -> bool:
     """Whether a breakdown (victim sex, age band, hate strand) is protected whatever the measure."""
-    return column in load_policy().sensitive_breakdowns
+    return column in load_disclosure_policy().sensitive_breakdowns
 
 
 Margins = Literal["columns", "rows", "both"]
 
 
-class DisclosureError(ValueError):
+class DisclosureError(UserError, ValueError):
     """A table cannot be protected by withholding cells (for example a single-cell line)."""
 
 
@@ -140,7 +110,9 @@ def suppress_small_counts(table: pd.DataFrame, columns: Iterable[str]) -> pd.Dat
     out = table.copy()
     for column in columns:
         values = out[column].astype("Int64")
-        out[column] = values.mask(values.between(LOW, HIGH))
+        out[column] = values.mask(
+            values.between(load_disclosure_policy().low, load_disclosure_policy().high)
+        )
     return out
 
 
@@ -231,7 +203,9 @@ def protect_table(
     columns = [counts.columns.get_loc(c) for c in sensitive]
     withheld = np.zeros(values.shape, dtype=bool)
     for j in columns:
-        withheld[:, j] = (values[:, j] >= LOW) & (values[:, j] <= HIGH)
+        withheld[:, j] = (values[:, j] >= load_disclosure_policy().low) & (
+            values[:, j] <= load_disclosure_policy().high
+        )
     primary = withheld.copy()
     while exposed := _unprotected(values, withheld, margins, primary):
         partner = _partner(values, withheld, exposed, margins)
@@ -265,7 +239,7 @@ def _unprotected(
     cells = [(int(i), int(j)) for i, j in np.argwhere(withheld)]
     pinned: list[tuple[int, int]] = []
     # At least 0 (what is true), or at least 1 (what the symbol suggests), if the figures allow it.
-    for lower in (0, LOW):
+    for lower in (0, load_disclosure_policy().low):
         if lower == 0 and not (values[withheld] == 0).any():
             continue  # with no withheld zero, a line's withheld cells are never all pinned at 0
         ranges = value_ranges(values, withheld, margins, lower)

@@ -17,130 +17,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import pandera.pandas as pa
-import yaml
 from statsmodels.stats.proportion import proportions_ztest
 
-from csa_stats import paths
-from csa_stats.analysis.measures import ALPHA, MIN_COUNT, compare_counts
-from csa_stats.sources.schema import describe_failures, read_input_table
+from csa_stats.analysis.measures import compare_counts, load_change_policy
+from csa_stats.reference.indicators import Indicator, load_indicators
 
 Status = Literal["improving", "no clear change", "worsening", "not tested", "too few to judge"]
-PERIOD_TYPES = ("month", "quarter", "financial_year", "calendar_year", "rolling_12_months")
-COLUMNS = (
-    "indicator",
-    "geography",
-    "period_type",
-    "period_end",
-    "value",
-    "unit",
-    "numerator",
-    "denominator",
-    "source",
-    "published",
-)
-
-
-class IndicatorError(ValueError):
-    """The indicator table or its configuration is wrong; the message names the row or key."""
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """What an indicator is (from ``indicators.yml``)."""
-
-    key: str
-    label: str
-    unit: str
-    kind: Literal["count", "rate", "proportion"]
-    wanted: Literal["up", "down"]
-    stale_after_months: int
-    per: float = 1.0
-
-
-@lru_cache(maxsize=4)
-def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
-    """Read ``data/reference/indicators.yml``."""
-    path = path or paths.reference_dir() / "indicators.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["indicators"]
-    out = {}
-    for key, entry in raw.items():
-        if entry.get("kind") not in ("count", "rate", "proportion"):
-            raise IndicatorError(f"{path}: indicator {key}: kind must be count, rate or proportion")
-        if entry.get("wanted") not in ("up", "down"):
-            raise IndicatorError(f"{path}: indicator {key}: wanted must be up or down")
-        out[key] = Indicator(
-            key=key,
-            label=str(entry["label"]),
-            unit=str(entry["unit"]),
-            kind=entry["kind"],
-            wanted=entry["wanted"],
-            stale_after_months=int(entry["stale_after_months"]),
-            per=float(entry.get("per", 1.0)),
-        )
-    return out
-
-
-#: "inf" reads as a number; it is not a value of an indicator.
-_finite = pa.Check(
-    lambda values: values.isna() | values.abs().lt(float("inf")),
-    element_wise=False,
-    name="finite",
-    error="is not a finite number",
-)
-
-
-def _schema(known: list[str]) -> pa.DataFrameSchema:
-    month = r"^\d{4}-(0[1-9]|1[0-2])$"
-    return pa.DataFrameSchema(
-        {
-            "indicator": pa.Column(str, pa.Check.isin(known)),
-            "geography": pa.Column(str),
-            "period_type": pa.Column(str, pa.Check.isin(list(PERIOD_TYPES))),
-            "period_end": pa.Column(str, pa.Check.str_matches(month)),
-            "value": pa.Column(float, [pa.Check.ge(0), _finite], coerce=True),
-            "unit": pa.Column(str),
-            "numerator": pa.Column(float, [pa.Check.ge(0), _finite], nullable=True, coerce=True),
-            "denominator": pa.Column(float, [pa.Check.gt(0), _finite], nullable=True, coerce=True),
-            "source": pa.Column(str),
-            "published": pa.Column(str, pa.Check.str_matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
-        },
-        unique=["indicator", "geography", "period_type", "period_end"],
-        strict=True,
-        report_duplicates="exclude_first",
-    )
-
-
-def read_indicator_table(path: Path | None = None) -> pd.DataFrame:
-    """Read and validate an indicator table (CSV or parquet).
-
-    Raises
-    ------
-    IndicatorError
-        One line naming the file, the column and the row (as a spreadsheet numbers it).
-    """
-    path = path or paths.demo_dir() / "indicators.csv"
-    table = read_input_table(path, IndicatorError)
-    missing = [c for c in COLUMNS if c not in table.columns]
-    if missing:
-        raise IndicatorError(f"{path}: missing column(s): {', '.join(missing)}")
-    try:
-        table = _schema(sorted(load_indicators())).validate(table, lazy=True)
-    except pa.errors.SchemaErrors as error:
-        raise IndicatorError(describe_failures(error, str(path))) from None
-    bad_dates = pd.to_datetime(table["published"], errors="coerce", format="%Y-%m-%d").isna()
-    if bad_dates.any():
-        row = int(bad_dates.to_numpy().argmax())
-        raise IndicatorError(
-            f"{path}: column 'published', row {row + 2}: value "
-            f"{table['published'].iloc[row]!r} is not a date"
-        )
-    return table
 
 
 @dataclass(frozen=True)
@@ -182,7 +67,7 @@ class IndicatorChange:
         """A count indicator with fewer than the policy's ``min_count`` in either period."""
         if self.indicator.kind != "count" or self.previous is None:
             return False
-        return min(self.latest, self.previous) < MIN_COUNT
+        return min(self.latest, self.previous) < load_change_policy().min_count
 
     @property
     def stale(self) -> bool:
@@ -210,7 +95,7 @@ def status_of_change(difference: float, p_value: float, wanted: str) -> Status:
     >>> status_of_change(5, 0.4, "down")
     'no clear change'
     """
-    if p_value >= ALPHA or difference == 0:
+    if p_value >= load_change_policy().alpha or difference == 0:
         return "no clear change"
     better = difference < 0 if wanted == "down" else difference > 0
     return "improving" if better else "worsening"

@@ -13,66 +13,18 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 
 from csa_stats import paths
 from csa_stats.params import RunParameters, Window
 from csa_stats.reference.definitions import (
-    DefinitionError,
     Measure,
     availability,
     load_definitions,
     select_measure,
 )
+from csa_stats.reference.policy import load_change_policy
 from csa_stats.reference.taxonomy import Area
-
-
-@dataclass(frozen=True)
-class ChangePolicy:
-    """When a change is called clear (``data/reference/changes.yml``)."""
-
-    alpha: float
-    min_count: int
-    min_dispersion_df: int
-    dispersion_months: int
-    assumed_dispersion: float
-
-
-@cache
-def load_change_policy() -> ChangePolicy:
-    """The policy in ``data/reference/changes.yml``.
-
-    Raises
-    ------
-    DefinitionError
-        One line naming the file and the key that is missing or wrong.
-    """
-    path = paths.reference_dir() / "changes.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    try:
-        policy = ChangePolicy(
-            alpha=float(raw["alpha"]),
-            min_count=int(raw["min_count"]),
-            min_dispersion_df=int(raw["min_dispersion_df"]),
-            dispersion_months=int(raw["dispersion_months"]),
-            assumed_dispersion=float(raw["assumed_dispersion"]),
-        )
-    except KeyError as error:
-        raise DefinitionError(f"{path}: missing key {error.args[0]!r}") from None
-    except (TypeError, ValueError) as error:
-        raise DefinitionError(f"{path}: {error}") from None
-    if not 0 < policy.alpha < 1 or policy.min_count < 0 or policy.assumed_dispersion < 1:
-        raise DefinitionError(
-            f"{path}: need 0 < alpha < 1, min_count >= 0 and assumed_dispersion >= 1"
-        )
-    return policy
-
-
-#: Significance level for "clear".
-ALPHA = load_change_policy().alpha
-#: Fewer than this in either period: counts only, never a percentage and never clear.
-MIN_COUNT = load_change_policy().min_count
 
 Verdict = Literal["clear rise", "clear fall", "no clear change", "too few to judge"]
 
@@ -99,8 +51,8 @@ class Change:
 
     @property
     def too_small(self) -> bool:
-        """Fewer than :data:`MIN_COUNT` in either period: a percentage would mean little."""
-        return min(self.current, self.previous) < MIN_COUNT
+        """Fewer than the policy's ``min_count`` in either period: a percentage would mean little."""
+        return min(self.current, self.previous) < load_change_policy().min_count
 
     @property
     def percent(self) -> float:
@@ -111,9 +63,9 @@ class Change:
 
     @property
     def significant(self) -> bool:
-        """True when a change this large is unlikely to be chance (p < ALPHA), and neither count is
-        too small to judge."""
-        return not self.too_small and bool(self.p_value < ALPHA)
+        """True when a change this large is unlikely to be chance (``p_value`` below the policy's
+        ``alpha``), and neither count is too small to judge."""
+        return not self.too_small and bool(self.p_value < load_change_policy().alpha)
 
     @property
     def verdict(self) -> Verdict:
@@ -236,14 +188,14 @@ def measured_false_alarm_rate(max_dispersion: float = 3.0, min_mean: float = 70.
     rate (``alpha``) when the calibration file is absent."""
     path = paths.reference_dir() / "calibration.json"
     if not path.is_file():
-        return ALPHA
+        return load_change_policy().alpha
     cells = json.loads(path.read_text(encoding="utf-8")).get("change_test", [])
     rates = [
         float(cell["clear"])
         for cell in cells
         if cell["fall"] == 0 and cell["phi"] <= max_dispersion and cell["mean"] >= min_mean
     ]
-    return max(rates) if rates else ALPHA
+    return max(rates) if rates else load_change_policy().alpha
 
 
 def compare_series(monthly: pd.Series, period_end: pd.Period, months: int = 12) -> Change:
@@ -252,7 +204,7 @@ def compare_series(monthly: pd.Series, period_end: pd.Period, months: int = 12) 
     ``monthly``: counts indexed by month start, every month present. The test allows for counts
     that vary more than Poisson (quasi-Poisson, the dispersion from the two periods' own months:
     :func:`compare_windows`); a change is called clear (``significant``) only when neither
-    period has fewer than :data:`MIN_COUNT`. ``make calibrate`` publishes its false-alarm rate.
+    period has fewer than the policy's ``min_count``. ``make calibrate`` publishes its false-alarm rate.
 
     Examples
     --------
@@ -387,7 +339,7 @@ def ward_changes(
 
     Every ward of the population table appears, with zero where it had none. No ward's change is
     tested: with dozens of wards and measures, several would pass any test by chance alone. A
-    ward's per cent change is missing when either count is below :data:`MIN_COUNT`.
+    ward's per cent change is missing when either count is below the policy's ``min_count``.
     """
     current = in_window(subset, params.period)["ward_code"].astype(str).value_counts()
     previous = in_window(subset, params.comparison)["ward_code"].astype(str).value_counts()
@@ -395,7 +347,7 @@ def ward_changes(
     table["current"] = current.reindex(table.index, fill_value=0).astype(int)
     table["previous"] = previous.reindex(table.index, fill_value=0).astype(int)
     table["change"] = table["current"] - table["previous"]
-    small = np.minimum(table["current"], table["previous"]) < MIN_COUNT
+    small = np.minimum(table["current"], table["previous"]) < load_change_policy().min_count
     table["change_pct"] = (
         100.0 * table["change"] / table["previous"].where(table["previous"] > 0)
     ).mask(small)

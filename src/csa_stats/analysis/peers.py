@@ -19,6 +19,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 from scipy import stats
 
+from csa_stats.errors import UserError
 from csa_stats.params import Window
 from csa_stats.sources.policeuk import (
     PoliceUkError,
@@ -43,7 +44,7 @@ PEER_MEASURES: dict[str, tuple[str, list[str] | None]] = {
 LIMITS = (0.95, 0.998)
 
 
-class PeerError(ValueError):
+class PeerError(UserError, ValueError):
     """A peer-comparison input is wrong; the message names the file and row."""
 
 

@@ -9,14 +9,10 @@ their latest period with the one before (:mod:`csa_stats.analysis.indicators`). 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from csa_stats import paths
 from csa_stats.analysis import spc
 from csa_stats.analysis.disclosure import withhold_small_totals
 from csa_stats.analysis.indicators import (
@@ -28,34 +24,8 @@ from csa_stats.analysis.indicators import (
 from csa_stats.analysis.measures import measure_changes, monthly_of, months_of
 from csa_stats.params import RunParameters
 from csa_stats.reference.definitions import load_definitions, load_serious_violence, select_measure
+from csa_stats.reference.plan import load_plan
 from csa_stats.reference.taxonomy import Area
-
-
-class PlanError(ValueError):
-    """The plan configuration is wrong; the message names the objective and the key."""
-
-
-@lru_cache(maxsize=4)
-def load_plan(path: Path | None = None) -> dict[str, Any]:
-    """Read and check ``data/reference/plan.yml``."""
-    path = path or paths.reference_dir() / "plan.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["priorities"]
-    measures, indicators = load_definitions().measures, load_indicators()
-    for key, priority in raw.items():
-        for objective in priority["objectives"]:
-            name = objective["objective"]
-            if not objective.get("measures") and not objective.get("no_measure"):
-                raise PlanError(f"{path}: {key}: {name!r} needs measures or a no_measure reason")
-            for entry in objective.get("measures", []):
-                if "police" in entry and entry["police"] not in measures:
-                    raise PlanError(f"{path}: {name!r}: unknown police measure {entry['police']!r}")
-                if "police" in entry and entry.get("wanted") not in ("up", "down"):
-                    raise PlanError(
-                        f"{path}: {name!r}: {entry['police']}: wanted must be up or down"
-                    )
-                if "indicator" in entry and entry["indicator"] not in indicators:
-                    raise PlanError(f"{path}: {name!r}: unknown indicator {entry['indicator']!r}")
-    return dict(raw)
 
 
 def plan_rows(

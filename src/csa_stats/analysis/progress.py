@@ -28,6 +28,7 @@ import pandas as pd
 
 from csa_stats.analysis import projection as level_model
 from csa_stats.analysis.measures import Change, compare_windows
+from csa_stats.errors import UserError
 from csa_stats.params import RunParameters, Window
 from csa_stats.reference.definitions import (
     Measure,
@@ -44,7 +45,7 @@ Status = Literal["on track", "at risk", "off track"]
 INTERVALS = (("80", 0.10, 0.90), ("95", 0.025, 0.975))
 
 
-class ProgressError(ValueError):
+class ProgressError(UserError, ValueError):
     """The data cannot support the assessment; the message says why."""
 
 

@@ -29,17 +29,12 @@ the outer third, is not beyond it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from csa_stats import paths
-from csa_stats.reference.definitions import DefinitionError
+from csa_stats.reference.policy import SpcRules, load_spc_rules
 
 #: Which way the plan wants the measure to go.
 Improvement = Literal["down", "up"]
@@ -59,47 +54,6 @@ LIMIT = 2.66
 OUTER = 2 * LIMIT / 3
 #: The special-cause rules, in the order their flags are kept.
 RULES = ("outside", "shift", "trend", "two_of_three")
-
-
-class Rules(BaseModel):
-    """Run lengths of the shift and trend rules, in points (``data/reference/spc.yml``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # No defaults: the file says what the publication uses, and a key left out is an error.
-    shift_run: int = Field(strict=True, description="points in a row on one side of the mean")
-    trend_run: int = Field(strict=True, description="points in a row each rising, or falling")
-
-    @field_validator("shift_run", "trend_run")
-    @classmethod
-    def _at_least_two(cls, value: int, info: ValidationInfo) -> int:
-        # One point is a "run" of every point, so every point would be a signal.
-        if value < 2:
-            raise ValueError(
-                f"{info.field_name} is {value}: a run must be at least 2 points long (MDC uses 7)"
-            )
-        return value
-
-
-@cache
-def load_rules(path: Path | None = None) -> Rules:
-    """The run lengths in ``data/reference/spc.yml`` (or ``path``).
-
-    Raises
-    ------
-    DefinitionError
-        One line naming the file and the key, if a length is missing, not a whole number or
-        shorter than 2 points.
-    """
-    path = path or paths.reference_dir() / "spc.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    try:
-        return Rules.model_validate(raw)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in error.errors()
-        )
-        raise DefinitionError(f"{path}: {problems}") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,7 +76,7 @@ class XmR:
     #: Number of points (the first ones) the mean and the limits come from.
     baseline: int
     improvement: Improvement | None
-    rules: Rules
+    rules: SpcRules
     flags: pd.DataFrame
 
     @property
@@ -205,7 +159,7 @@ def xmr(
     monthly: pd.Series,
     baseline: int | None = None,
     improvement: Improvement | None = None,
-    rules: Rules | None = None,
+    rules: SpcRules | None = None,
 ) -> XmR:
     """The XmR chart of monthly counts, with MDC's special-cause flags.
 
@@ -238,7 +192,7 @@ def xmr(
     if not 2 <= n <= len(monthly):
         raise ValueError(f"baseline must be from 2 to {len(monthly)} points; got {baseline}")
     if rules is None:
-        rules = load_rules()
+        rules = load_spc_rules()
 
     values = pd.to_numeric(monthly).astype(float)
     x = values.to_numpy()

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from csa_stats.errors import UserError
+
 #: The file that marks a folder as a site the project published (written into every site).
 MARKER = ".csa-stats-build.json"
 #: Environment variable naming a step at which the build kills itself (fault tests only).
@@ -33,14 +35,14 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-class PublishError(OSError):
+class PublishError(UserError, OSError):
     """The site cannot be published where it was asked to go; the message says why."""
 
     def __str__(self) -> str:
         return str(self.strerror or super().__str__())
 
 
-class BuildBusyError(RuntimeError):
+class BuildBusyError(UserError, RuntimeError):
     """Another build of the project is running."""
 
 

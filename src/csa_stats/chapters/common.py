@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csa_stats.analysis.disclosure import SUPPRESSED, protect_breakdown
+from csa_stats.analysis.disclosure import protect_breakdown
 from csa_stats.chapters.context import Chapter
 from csa_stats.presentation import charts
 from csa_stats.presentation.tables import (
@@ -14,6 +14,7 @@ from csa_stats.presentation.tables import (
     fmt_rate,
     publish_table,
 )
+from csa_stats.reference.policy import load_disclosure_policy
 
 #: Columns that would give a withheld count back: those of the period's count, and the change.
 _ON_CURRENT = ("current", "share_pct", "rate_per_1000", "rank")
@@ -119,7 +120,7 @@ def ward_ranking_section(
     notes = [ch.population_note()]
     if withheld:
         notes.append(
-            f"`{SUPPRESSED}`: withheld ({withheld} ward{'s' * (withheld != 1)}). Counts from 1 to 4 "
+            f"`{load_disclosure_policy().shown_as}`: withheld ({withheld} ward{'s' * (withheld != 1)}). Counts from 1 to 4 "
             f"of {what} are not published by ward, because they could identify a victim; nor are "
             "the other counts that, with the city's total, would let one be worked out; nor the "
             "shares, rates and changes that would give them back. A withheld cell may hold any "

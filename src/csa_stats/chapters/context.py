@@ -15,7 +15,7 @@ import pandas as pd
 
 from csa_stats import paths
 from csa_stats.params import RunParameters, check_against_data, parse_parameters
-from csa_stats.reference.definitions import load_definitions
+from csa_stats.reference.policy import load_all
 from csa_stats.reference.taxonomy import Area, load_area
 from csa_stats.sources.demo import read_demo
 from csa_stats.sources.extract import read_extract
@@ -109,7 +109,7 @@ def source_findings(params: RunParameters, area: Area) -> list[str]:
 
 def prepare(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame]:
     """Load and check everything a build needs; raise on the first problem."""
-    load_definitions()  # a malformed definition file stops the build before anything runs
+    load_all()  # a wrong policy or definition file stops the build before anything runs
     area = load_area(params.area)
     incidents = load_incidents(params, area)
     first, last = pd.Period(incidents["month"].min(), "M"), pd.Period(incidents["month"].max(), "M")
@@ -132,10 +132,9 @@ def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFram
     build before any notebook runs, not 30 seconds into the plan on a page. Each input is read
     within the time limit (``data/reference/limits.yml``). Returns the area, incidents and ward
     populations, and the serious-violence assessment the front page shows (made once, here)."""
-    from csa_stats.analysis import peers, spc
-    from csa_stats.analysis.indicators import latest_changes, read_indicator_table
-
-    spc.load_rules()  # the policy only the chapters read: a wrong one found before they run
+    from csa_stats.analysis import peers
+    from csa_stats.analysis.indicators import latest_changes
+    from csa_stats.sources.indicators import read_indicator_table
 
     with read_deadline(params.data_path or "the demo data"):
         area, incidents, population = prepare(params)

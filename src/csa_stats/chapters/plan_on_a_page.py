@@ -12,12 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from csa_stats import paths
-from csa_stats.analysis.indicators import latest_changes, load_indicators, read_indicator_table
-from csa_stats.analysis.measures import ALPHA, MIN_COUNT
+from csa_stats.analysis.indicators import latest_changes
+from csa_stats.analysis.measures import load_change_policy
 from csa_stats.analysis.plan import load_plan, plan_rows
 from csa_stats.chapters.context import Chapter, peer_population_path
 from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
 from csa_stats.presentation.text import md_text
+from csa_stats.reference.indicators import load_indicators
+from csa_stats.sources.indicators import read_indicator_table
 
 #: Statuses in the order they are counted on the page.
 STATUSES = (
@@ -57,9 +59,9 @@ def rules(ch: Chapter) -> str:
         f"({ch.params.period.label}) is compared with {ch.params.comparison.label}, allowing for "
         "how much each measure varies from month to month; for other indicators, the latest value "
         "is compared with the one before it. A change found clear at the "
-        f"{100 * ALPHA:.0f}% level is **improving** if it is in the direction the plan wants and "
+        f"{100 * load_change_policy().alpha:.0f}% level is **improving** if it is in the direction the plan wants and "
         "**worsening** if not; anything else is **no clear change**. A count below "
-        f"{MIN_COUNT} in either period is **too few to judge**. A change that cannot be tested (a "
+        f"{load_change_policy().min_count} in either period is **too few to judge**. A change that cannot be tested (a "
         "published share with no counts) is **not tested**. Beside the status, each police measure's "
         "monthly series is read as a process-control chart (NHS England's Making Data Count): "
         "**common cause** when its latest month is within its usual variation, **special cause** "

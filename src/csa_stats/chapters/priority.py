@@ -13,15 +13,12 @@ import pandas as pd
 
 from csa_stats.analysis import measures, projection, spc
 from csa_stats.analysis.disclosure import (
-    HIGH,
-    LOW,
-    SUPPRESSED,
     is_sensitive,
     is_sensitive_breakdown,
     protect_breakdown,
     withhold_small_totals,
 )
-from csa_stats.analysis.measures import ALPHA, MIN_COUNT, Change, measured_false_alarm_rate
+from csa_stats.analysis.measures import Change, load_change_policy, measured_false_alarm_rate
 from csa_stats.analysis.plan import load_plan, spc_verdict
 from csa_stats.chapters.common import ward_ranking_section
 from csa_stats.chapters.context import Chapter
@@ -41,6 +38,7 @@ from csa_stats.reference.definitions import (
     load_serious_violence,
     select_measure,
 )
+from csa_stats.reference.policy import load_disclosure_policy
 
 Formatter = Callable[[object], str]
 
@@ -153,8 +151,8 @@ def caveats(ch: Chapter, key: str, available: list[str]) -> str:
     items = [
         f"Each measure counts {p.label} ({p.span}) against {c.label}: one period against one "
         f"period. A change is called clear when one at least as large would happen less than "
-        f"{ALPHA:.0%} of the time if nothing had really changed, allowing for how much the "
-        f"measure varies from month to month; a measure with fewer than {MIN_COUNT} in either "
+        f"{load_change_policy().alpha:.0%} of the time if nothing had really changed, allowing for how much the "
+        f"measure varies from month to month; a measure with fewer than {load_change_policy().min_count} in either "
         "period is shown as its counts and never called clear (see the "
         f"[methodology](../methodology.md)){longer_run}."
     ]
@@ -215,7 +213,7 @@ def measures_section(ch: Chapter, key: str) -> str:
     )
     if hidden.to_numpy().any():
         block += (
-            f"\n`{SUPPRESSED}`: withheld. A count from 1 to 4 of a measure that could identify a "
+            f"\n`{load_disclosure_policy().shown_as}`: withheld. A count from 1 to 4 of a measure that could identify a "
             "victim is not published, even for the whole area, nor the change that would give it "
             "back.\n"
         )
@@ -261,7 +259,10 @@ def trend_section(ch: Chapter, key: str) -> str:
         "It is the model the serious-violence chapter projects with, so a series has one trend "
         "wherever it appears. See the [methodology](../methodology.md).\n"
     )
-    if is_sensitive(str(_priority(key)["headline"])) and series.between(LOW, HIGH).any():
+    if (
+        is_sensitive(str(_priority(key)["headline"]))
+        and series.between(load_disclosure_policy().low, load_disclosure_policy().high).any()
+    ):
         # A month of 1 to 4 of a sensitive measure is not published, in a chart or its data.
         return (
             f"**{finding}.** The monthly counts are not shown: in some months they are from 1 to "
@@ -370,7 +371,7 @@ def shares_section(ch: Chapter, key: str) -> str:
         withheld=hidden,
     )
     if withheld.any():
-        block += f"\n`{SUPPRESSED}`: withheld, as the share would give a small count back.\n"
+        block += f"\n`{load_disclosure_policy().shown_as}`: withheld, as the share would give a small count back.\n"
     unknown = table[
         (table["unknown_current"].fillna(0) > 0) | (table["unknown_previous"].fillna(0) > 0)
     ]
@@ -439,7 +440,7 @@ def victims_section(ch: Chapter, key: str) -> str:
     text += "\n".join(sentences) + "\n\n" + "\n".join(blocks)
     if any("withheld" in sentence for sentence in sentences):
         text += (
-            f"\n`{SUPPRESSED}`: withheld. Counts of victims from 1 to 4 are not published, because "
+            f"\n`{load_disclosure_policy().shown_as}`: withheld. Counts of victims from 1 to 4 are not published, because "
             "they could identify someone; nor are the other counts that, with the total, would let "
             "one be worked out, nor their shares. A withheld cell may hold any count, 0 included.\n"
         )
@@ -530,7 +531,7 @@ def breakdown_section(ch: Chapter, key: str) -> str:
     table.index = [str(i).capitalize() for i in table.index]
     hidden.index = table.index
     note = (
-        f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 are not published by {word}, because they "
+        f"\n`{load_disclosure_policy().shown_as}`: withheld. Counts from 1 to 4 are not published by {word}, because they "
         "could identify a victim; nor are the other counts that, with the total, would let one be "
         "worked out, nor their shares and changes. A withheld cell may hold any count, 0 included.\n"
         if hidden.to_numpy().any()

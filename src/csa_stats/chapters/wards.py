@@ -9,11 +9,12 @@ from collections.abc import Callable
 import pandas as pd
 
 from csa_stats.analysis import measures
-from csa_stats.analysis.disclosure import SUPPRESSED, is_sensitive, protect_breakdown
+from csa_stats.analysis.disclosure import is_sensitive, protect_breakdown
 from csa_stats.chapters.context import Chapter
 from csa_stats.params import Window
 from csa_stats.presentation.tables import fmt_count, fmt_rate, fmt_signed_pct, publish_table
 from csa_stats.reference.definitions import availability, load_definitions
+from csa_stats.reference.policy import load_disclosure_policy
 
 #: Measures shown by ward (those whose small counts are withheld: ``data/reference/disclosure.yml``).
 WARD_MEASURES = (
@@ -35,7 +36,11 @@ def _withheld_or(fmt: Formatter) -> Formatter:
     """A formatter that shows a missing (withheld) count as the withheld symbol."""
 
     def show(value: object) -> str:
-        return SUPPRESSED if value is None or value is pd.NA or value != value else fmt(value)
+        return (
+            load_disclosure_policy().shown_as
+            if value is None or value is pd.NA or value != value
+            else fmt(value)
+        )
 
     return show
 
@@ -75,7 +80,7 @@ def _withheld_note(ch: Chapter) -> str:
         load_definitions().measures[k].label.lower() for k in _keys(ch) if is_sensitive(k)
     )
     return (
-        f"\n`{SUPPRESSED}`: withheld. Counts from 1 to 4 of {labels} are not published at ward "
+        f"\n`{load_disclosure_policy().shown_as}`: withheld. Counts from 1 to 4 of {labels} are not published at ward "
         "level, in the tables or their downloads, because they could identify a victim; nor are "
         "the next smallest counts that, with the city's total, would let them be worked out "
         "(secondary suppression); nor the rates and changes that would reveal them. A withheld "
@@ -94,7 +99,7 @@ def counts_section(ch: Chapter) -> str:
         columns=_columns(list(table.columns), fmt_count),
         out_dir=ch.out_dir,
         index_label="Ward",
-        na_rep=SUPPRESSED,
+        na_rep=load_disclosure_policy().shown_as,
     ) + _withheld_note(ch)
 
 
@@ -108,7 +113,9 @@ def rates_section(ch: Chapter) -> str:
     shown = pd.DataFrame(
         {
             column: [
-                SUPPRESSED if pd.isna(rate) else f"{fmt_rate(rate)} ({int(rank)})"
+                load_disclosure_policy().shown_as
+                if pd.isna(rate)
+                else f"{fmt_rate(rate)} ({int(rank)})"
                 for rate, rank in zip(rates[column], ranks[column], strict=True)
             ]
             for column in rates.columns
@@ -131,7 +138,7 @@ def rates_section(ch: Chapter) -> str:
         columns=_columns(list(rates.columns), fmt_rate),
         out_dir=ch.out_dir,
         index_label="Ward",
-        na_rep=SUPPRESSED,
+        na_rep=load_disclosure_policy().shown_as,
         cells=shown,
     )
 
@@ -146,7 +153,9 @@ def changes_section(ch: Chapter) -> str:
     current, previous = _safe_counts(ch, p), _safe_counts(ch, c)
     ratio = p.months / c.months
     percent = pd.DataFrame(index=current.index, columns=current.columns, dtype="Float64")
-    shown = pd.DataFrame(SUPPRESSED, index=current.index, columns=current.columns)
+    shown = pd.DataFrame(
+        load_disclosure_policy().shown_as, index=current.index, columns=current.columns
+    )
     for column in current.columns:
         for ward in current.index:
             now, before = current.at[ward, column], previous.at[ward, column]
@@ -163,7 +172,7 @@ def changes_section(ch: Chapter) -> str:
         columns=_columns(list(current.columns), fmt_signed_pct),
         out_dir=ch.out_dir,
         index_label="Ward",
-        na_rep=SUPPRESSED,
+        na_rep=load_disclosure_policy().shown_as,
         cells=_by_name(ch, shown),
     ) + (
         "\n`*`: a change this large is unlikely to be chance (see the "

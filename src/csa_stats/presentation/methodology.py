@@ -15,6 +15,7 @@ from csa_stats import paths
 from csa_stats.analysis import spc
 from csa_stats.analysis.measures import load_change_policy
 from csa_stats.reference.definitions import load_serious_violence
+from csa_stats.reference.policy import load_spc_rules
 
 
 def _pct(value: float | None, digits: int = 0) -> str:
@@ -68,7 +69,7 @@ def substitutions() -> dict[str, str]:
     """Every figure the methodology page states, by name."""
     policy = load_change_policy()
     sv = load_serious_violence()
-    rules = spc.load_rules()
+    rules = load_spc_rules()
     out = {
         "alpha": _pct(policy.alpha),
         "min_count": f"{policy.min_count:,}",

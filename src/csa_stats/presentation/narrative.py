@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from csa_stats.analysis.measures import MIN_COUNT, Change
+from csa_stats.analysis.measures import Change, load_change_policy
 from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
 
 
@@ -36,7 +36,9 @@ def verdict_words(change: Change) -> str:
 def chance_clause(change: Change) -> str:
     """Whether the change is more than chance, in words a reader can use."""
     if change.too_small:
-        return f"too few to judge a change (fewer than {MIN_COUNT} in a period)"
+        return (
+            f"too few to judge a change (fewer than {load_change_policy().min_count} in a period)"
+        )
     if change.difference == 0:
         return ""
     if change.significant:

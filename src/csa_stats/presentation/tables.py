@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from csa_stats.analysis.disclosure import SUPPRESSED
 from csa_stats.presentation.text import md_text
+from csa_stats.reference.policy import load_disclosure_policy
 
 
 def fmt_count(value: object) -> str:
@@ -125,7 +125,7 @@ def publish_table(
     if withheld is not None:
         hidden = withheld.reindex(index=table.index, columns=table.columns, fill_value=False)
         hidden = hidden.fillna(False).astype(bool)
-        table = table.astype(object).mask(hidden, SUPPRESSED)
+        table = table.astype(object).mask(hidden, load_disclosure_policy().shown_as)
     table.to_csv(downloads / f"{name}.csv", na_rep=na_rep)
     headings = ([index_label] if index_label else []) + [h for h, _ in columns.values()]
     aligns = ["---"] * (1 if index_label else 0) + ["--:"] * len(columns)
@@ -134,7 +134,7 @@ def publish_table(
         shown = [str(key)] if index_label else []
         for col, (_, fmt) in columns.items():
             if col in hidden.columns and hidden[col].iloc[position]:  # cells may add columns
-                shown.append(SUPPRESSED)
+                shown.append(load_disclosure_policy().shown_as)
             else:
                 shown.append(str(cells.at[key, col]) if cells is not None else fmt(row[col]))
         lines.append("| " + " | ".join(_escape(text) for text in shown) + " |")

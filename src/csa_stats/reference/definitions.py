@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from csa_stats import paths
+from csa_stats.reference.policy import DefinitionError, read_yaml
 from csa_stats.reference.taxonomy import Area
 
 NOT_AVAILABLE = "not available from this source"
@@ -28,10 +28,6 @@ _LIST_KEYS = {
     "victim_age_bands": "victim_age_band",
 }
 _KNOWN_KEYS = {*_LIST_KEYS, "crime", "flags", "victim_sex", "hours", "city_centre", "any_of"}
-
-
-class DefinitionError(ValueError):
-    """A measure definition is malformed; the message names the measure and the key."""
 
 
 @dataclass(frozen=True)
@@ -65,18 +61,6 @@ def _check_filter(key: str, spec: dict[str, Any]) -> None:
         _check_filter(key, sub)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        raise DefinitionError(f"{path}{where}: not valid YAML") from None
-    if not isinstance(raw, dict):
-        raise DefinitionError(f"{path}: expected a mapping of keys to values")
-    return raw
-
-
 def parse_measure(key: str, entry: dict[str, Any]) -> Measure:
     """One measure from its YAML entry, with its filter checked."""
     spec = dict(entry.get("filter", {}))
@@ -104,7 +88,7 @@ def load_definitions(
     """Read and check the measure definitions (``measures.yml`` and the serious-violence measures of
     ``serious_violence.yml``)."""
     path = path or paths.reference_dir() / "measures.yml"
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     measures = {key: parse_measure(key, entry) for key, entry in raw["measures"].items()}
     violence = load_serious_violence(serious_violence_path)
     for key, measure in violence.measures.items():
@@ -156,7 +140,7 @@ def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition
         Naming the file and the key that is wrong.
     """
     path = path or paths.reference_dir() / "serious_violence.yml"
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     try:
         measures = {key: parse_measure(key, entry) for key, entry in raw["measures"].items()}
         proxies = {

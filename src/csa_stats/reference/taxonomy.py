@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 
 from csa_stats import paths
+from csa_stats.errors import ParameterError
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,13 @@ def load_area(key: str = "coventry", path: Path | None = None) -> Area:
 
     Raises
     ------
-    KeyError
+    ParameterError
         If the area is not configured, naming the ones that are.
     """
     path = path or paths.reference_dir() / "areas.yml"
     areas = _read_yaml(path)
     if key not in areas:
-        raise KeyError(
+        raise ParameterError(
             f"parameter area: {key!r} is not in data/reference/{path.name} "
             f"(configured: {', '.join(sorted(areas))})"
         )

@@ -13,35 +13,17 @@ import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from csa_stats import paths
+from csa_stats.errors import UserError
+from csa_stats.reference.policy import load_limits
 
 Kind = Literal["file", "folder", "file or folder"]
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """An input is not something the project may read; the message names it."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How large an input may be and how long reading it may take."""
-
-    max_file_bytes: int
-    read_seconds: float
-
-
-@cache
-def load_limits() -> Limits:
-    """The limits in ``data/reference/limits.yml``."""
-    raw = yaml.safe_load((paths.reference_dir() / "limits.yml").read_text(encoding="utf-8"))
-    return Limits(int(raw["max_file_bytes"]), float(raw["read_seconds"]))
 
 
 def _describe(mode: int) -> str:

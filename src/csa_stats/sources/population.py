@@ -8,11 +8,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from csa_stats import paths
+from csa_stats.errors import UserError
 from csa_stats.reference.taxonomy import Area
 from csa_stats.sources.schema import describe_failures
 
 
-class PopulationError(ValueError):
+class PopulationError(UserError, ValueError):
     """The population file is wrong; the message names the file and row."""
 
 

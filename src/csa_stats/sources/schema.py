@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from csa_stats.errors import UserError
 from csa_stats.reference.taxonomy import Area, offence_table, reference_lists
 
 #: Sources an incident can come from.
@@ -71,7 +72,7 @@ CATEGORICAL_COLUMNS: Final = (
 )
 
 
-class IncidentDataError(ValueError):
+class IncidentDataError(UserError, ValueError):
     """An input does not fit the tidy incident table; the message names where."""
 
 
