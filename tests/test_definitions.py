@@ -216,8 +216,8 @@ def test_every_priority_chapter_defines_every_measure_it_shows(priority_key, are
 
     definitions = load_definitions()
     shown = definitions.priorities[priority_key]
-    keys = {shown["headline"], *shown["measures"], *shown.get("victims", [])}
-    keys |= {k for pair in shown.get("shares", []) for k in pair}
+    keys = {shown.headline, *shown.measures, *shown.victims}
+    keys |= {k for pair in shown.shares for k in pair}
     note = priority.definitions_note(SimpleNamespace(area=area), priority_key)  # type: ignore[arg-type]
     items = [line for line in note.splitlines() if line.startswith("- **")]
     assert len(items) >= len(keys)
@@ -254,6 +254,6 @@ def test_the_priority_caveats_name_the_parts_and_the_measures_tested(area, tmp_p
     )
     # the demo holds no offender records: reoffending and first-time entrants are not tested
     offending = priority.summary(ch, "offending")
-    listed = len(load_definitions().priorities["offending"]["measures"])
+    listed = len(load_definitions().priorities["offending"].measures)
     assert f"{listed - 2} measures are tested at once" in offending
     assert "serious violence varied about" in offending and "over the latest 24 months" in offending

@@ -210,7 +210,7 @@ def test_the_caveats_cover_only_what_the_source_provides(police_uk_site) -> None
     assert "the trend below shows" not in offending
     # none of the exploitation chapter's measures: no verdict, so no caveats
     exploitation = (police_uk_site / "book/chapters/priority_exploitation.html").read_text()
-    listed = len(load_definitions().priorities["exploitation"]["measures"])
+    listed = len(load_definitions().priorities["exploitation"].measures)
     assert f"None of the {listed} measures is available" in exploitation
     assert "Caveats" not in exploitation
 

@@ -24,6 +24,7 @@ from csa_stats.analysis.progress import (
 from csa_stats.params import parse_parameters
 from csa_stats.reference.definitions import (
     DefinitionError,
+    NotAvailable,
     load_definitions,
     load_serious_violence,
     select,
@@ -328,11 +329,11 @@ def test_without_weapon_flags_the_proxy_is_used_and_the_sub_measures_are_not_ava
     frame = make_incidents(rows)  # flags and victims blank: as in police.uk files
     params = parse_parameters({"period_end": "2024-12"})
     result = assess_measure(frame, params, "serious_violence", area)
-    assert not isinstance(result, str) and result.is_proxy
+    assert not isinstance(result, NotAvailable) and result.is_proxy
     assert result.latest == 24  # robbery and possession of weapons, 12 months; ABH left out
     for key in ("serious_violence_knife", "serious_youth_violence"):
         reason = assess_measure(frame, params, key, area)
-        assert isinstance(reason, str) and "not available from this source" in reason
+        assert isinstance(reason, NotAvailable) and "not available from this source" in str(reason)
 
 
 def test_bad_status_thresholds_name_the_file(tmp_path: Path) -> None:

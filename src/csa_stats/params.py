@@ -56,11 +56,15 @@ class Window:
             return f"{self.end.year - 1}/{str(self.end.year)[-2:]}"
         if self.months == 12 and self.end.month == 12:
             return str(self.end.year)
+        if self.months == 1:
+            return self.end.strftime("%B %Y")
         return f"{self.months} months to {self.end.strftime('%B %Y')}"
 
     @property
     def span(self) -> str:
-        """``"April 2023 to March 2024"``."""
+        """``"April 2023 to March 2024"``; one month: ``"April 2020"``."""
+        if self.months == 1:
+            return self.end.strftime("%B %Y")
         return f"{self.start.strftime('%B %Y')} to {self.end.strftime('%B %Y')}"
 
 

@@ -1,4 +1,5 @@
-"""Every path the project uses, built from the project root, never from the working directory."""
+"""Every path and file name the project uses, built from the project root, never from the working
+directory. A module that reads or writes a file asks here for its name."""
 
 from __future__ import annotations
 
@@ -7,6 +8,30 @@ from pathlib import Path
 
 #: Environment variable that points the package at another checkout of the project.
 ROOT_ENV = "CSA_STATS_ROOT"
+
+# --- the policy and reference files in data/reference/ -------------------------------------------
+AREAS = "areas.yml"
+OFFENCES = "offences.yml"
+MEASURES = "measures.yml"
+SERIOUS_VIOLENCE = "serious_violence.yml"
+PLAN = "plan.yml"
+INDICATORS = "indicators.yml"
+CHANGES = "changes.yml"
+DISCLOSURE = "disclosure.yml"
+SPC = "spc.yml"
+LIMITS = "limits.yml"
+PERIODS = "periods.yml"
+PUBLISHED_FIGURES = "published_figures.csv"
+CALIBRATION = "calibration.json"
+PEER_POPULATION = "la_population_west_midlands.csv"
+
+# --- what a build writes ---------------------------------------------------------------------------
+#: In a published site folder: what it was built from (and that csa-stats wrote it).
+SITE_MARKER = ".csa-stats-build.json"
+#: In each cached chapter run: the digest of every file the run wrote.
+CACHE_DIGESTS = ".digests.json"
+#: In an edition's folder: what it holds and the digest of each input.
+MANIFEST = "manifest.json"
 
 
 def project_root() -> Path:
@@ -29,6 +54,11 @@ def reference_dir() -> Path:
     return project_root() / "data" / "reference"
 
 
+def reference_file(name: str) -> Path:
+    """A file in ``data/reference/`` (one of the names above)."""
+    return reference_dir() / name
+
+
 def demo_dir() -> Path:
     """Folder of the embedded demonstration data."""
     return project_root() / "data" / "demo"
@@ -42,6 +72,16 @@ def demo_incidents_path() -> Path:
 def demo_population_path() -> Path:
     """Demonstration ward resident populations."""
     return demo_dir() / "ward_population.csv"
+
+
+def demo_indicators_path() -> Path:
+    """Demonstration values of the supplementary indicators."""
+    return demo_dir() / "indicators.csv"
+
+
+def demo_assumptions_path() -> Path:
+    """The settings the demonstration data are generated from."""
+    return demo_dir() / "assumptions.yml"
 
 
 def notebooks_dir() -> Path:
@@ -60,5 +100,35 @@ def chapters_dir() -> Path:
 
 
 def build_dir() -> Path:
-    """Jupyter Book output folder; the site is ``build_dir() / 'html'``."""
+    """Build output and caches; the site is ``site_dir()``."""
     return project_root() / "_build"
+
+
+def site_dir() -> Path:
+    """The published site (default)."""
+    return build_dir() / "html"
+
+
+def editions_dir() -> Path:
+    """Validated editions, one folder each, named by the digest of their inputs."""
+    return build_dir() / "editions"
+
+
+def cache_dir() -> Path:
+    """Cached chapter runs and the police.uk ingest's tables."""
+    return build_dir() / "cache"
+
+
+def policeuk_cache_dir(cache: Path | None = None) -> Path:
+    """The police.uk ingest's cached tables."""
+    return (cache or cache_dir()) / "police-uk"
+
+
+def notebook_cache_dir(cache: Path | None = None) -> Path:
+    """Cached chapter runs (a notebook, its figures and downloads, per key)."""
+    return (cache or cache_dir()) / "notebooks"
+
+
+def lock_path() -> Path:
+    """The build lock: one build at a time."""
+    return build_dir() / ".lock"

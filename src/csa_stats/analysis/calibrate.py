@@ -53,6 +53,7 @@ import pandas as pd
 from csa_stats import paths
 from csa_stats.analysis.measures import compare_series
 from csa_stats.analysis.progress import assess, year_window
+from csa_stats.files import write_text
 from csa_stats.reference.definitions import load_serious_violence
 from csa_stats.reference.published import published_figures
 
@@ -63,8 +64,6 @@ CHANGE_PART, PROJECTION_PART, BACKTEST_PART = 1, 2, 3
 
 #: Full-run defaults: paths per projection scenario, series per change-test cell, workers.
 FULL_PATHS, FULL_SERIES, FULL_WORKERS = 200, 3000, 2
-#: Where the full run writes its figures.
-RESULTS_FILE = "calibration.json"
 
 # --- Part 1: the change test -------------------------------------------------------------------
 
@@ -938,17 +937,14 @@ def main(argv: list[str] | None = None) -> None:
         "--output",
         type=Path,
         default=None,
-        help=f"results file (default data/reference/{RESULTS_FILE}; '-' for none)",
+        help=f"results file (default data/reference/{paths.CALIBRATION}; '-' for none)",
     )
     args = parser.parse_args(argv)
     results = run(args.paths, args.series, args.workers)
     print(report(results))
     if str(args.output) != "-":
-        output = args.output or paths.reference_dir() / RESULTS_FILE
-        text = json.dumps(to_json(results), indent=1, allow_nan=False) + "\n"
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
+        output = args.output or paths.reference_file(paths.CALIBRATION)
+        write_text(output, json.dumps(to_json(results), indent=1, allow_nan=False) + "\n")
         print(f"Written: {output}")
 
 

@@ -186,7 +186,7 @@ def measured_false_alarm_rate(max_dispersion: float = 3.0, min_mean: float = 70.
     series with no true change called clear, over the dispersions up to ``max_dispersion`` (the
     range the larger real series show) and monthly means of at least ``min_mean``. The nominal
     rate (``alpha``) when the calibration file is absent."""
-    path = paths.reference_dir() / "calibration.json"
+    path = paths.reference_file(paths.CALIBRATION)
     if not path.is_file():
         return load_change_policy().alpha
     cells = json.loads(path.read_text(encoding="utf-8")).get("change_test", [])
@@ -395,7 +395,7 @@ def measure_changes(
         reason = availability(measure, incidents)
         row: dict[str, object] = {"measure": key, "label": measure.label, "unit": measure.unit}
         if reason:
-            row.update(available=False, note=reason)
+            row.update(available=False, note=str(reason))
         else:
             monthly = monthly_of(incidents.loc[select_measure(incidents, measure, area)], months)
             change = compare_windows(monthly, params.period, params.comparison)

@@ -32,6 +32,7 @@ from csa_stats.errors import UserError
 from csa_stats.params import RunParameters, Window
 from csa_stats.reference.definitions import (
     Measure,
+    NotAvailable,
     SeriousViolenceDefinition,
     availability,
     load_serious_violence,
@@ -402,7 +403,7 @@ def _projection_table(
 
 def series_for(
     incidents: pd.DataFrame, key: str, area: Area, definition: SeriousViolenceDefinition
-) -> tuple[Measure, pd.Series, bool] | str:
+) -> tuple[Measure, pd.Series, bool] | NotAvailable:
     """The monthly series of a serious-violence measure, its proxy when the source cannot provide
     it, or the reason it is not available."""
     measure = definition.measures[key]
@@ -424,23 +425,25 @@ def assess_measure(
     key: str,
     area: Area,
     definition: SeriousViolenceDefinition | None = None,
-) -> Progress | str:
+) -> Progress | NotAvailable:
     """Progress of one serious-violence measure for a run, or the reason it cannot be given (the
     source cannot provide the measure, or the period ends before the baseline does)."""
     definition = definition or load_serious_violence()
     baseline = year_window(params.baseline_year, params.baseline_kind)
     if baseline.end > params.period.end:
-        return (
+        return NotAvailable(
             f"not yet measured: the baseline ({baseline.span}) ends after this edition's period "
             f"({params.period.span})"
         )
     found = series_for(incidents, key, area, definition)
-    if isinstance(found, str):
+    if isinstance(found, NotAvailable):
         return found
     measure, monthly, is_proxy = found
     recorded = monthly[monthly.index <= params.period.end.start_time]
     if int(recorded.sum()) == 0:  # a model has nothing to fit: not a verdict, a fact
-        return f"none recorded in the data to {params.period.span.split(' to ')[-1]}: nothing to project"
+        return NotAvailable(
+            f"none recorded in the data to {params.period.span.split(' to ')[-1]}: nothing to project"
+        )
     try:
         return _assess_fitted(monthly, measure, params, definition, is_proxy)
     except (ValueError, np.linalg.LinAlgError) as error:
@@ -448,7 +451,7 @@ def assess_measure(
             raise
         # Too few to fit the model (a handful of records in years of months): a fact to state,
         # never a verdict and never a traceback.
-        return "too few recorded to fit the projection's model: no projection"
+        return NotAvailable("too few recorded to fit the projection's model: no projection")
 
 
 def _assess_fitted(

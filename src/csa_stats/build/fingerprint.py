@@ -75,7 +75,7 @@ def inputs_digest(params: RunParameters) -> str:
             "indicators": file_digest(
                 Path(params.indicators_path)
                 if params.indicators_path
-                else paths.demo_dir() / "indicators.csv"
+                else paths.demo_indicators_path()
             ),
             "version": __version__,
             "code": tree_digest(package, ["*.py", "*.mplstyle"], exclude=["__pycache__"]),

@@ -123,7 +123,7 @@ def peer_population_path(params: RunParameters) -> Path:
     """The local authorities' populations for the peer comparison: given, or West Midlands'."""
     if params.peer_population_path:
         return Path(params.peer_population_path)
-    return paths.reference_dir() / "la_population_west_midlands.csv"
+    return paths.reference_file(paths.PEER_POPULATION)
 
 
 def check_inputs(params: RunParameters) -> tuple[Area, pd.DataFrame, pd.DataFrame, Assessment]:

@@ -20,9 +20,7 @@ from csa_stats.presentation.tables import (
 
 def _scope(ch: Chapter) -> str:
     p = ch.params.period
-    return (
-        f"the {p.months} months from {p.span}" if p.months != 12 else f"the 12 months from {p.span}"
-    )
+    return p.span if p.months == 1 else f"the {p.months} months from {p.span}"
 
 
 def _illustrative(ch: Chapter) -> str:

@@ -38,7 +38,7 @@ STATUSES = (
 
 def _indicators(ch: Chapter) -> dict:
     given = ch.params.indicators_path
-    path = Path(given) if given else paths.demo_dir() / "indicators.csv"
+    path = Path(given) if given else paths.demo_indicators_path()
     table = read_indicator_table(path)
     return latest_changes(table, ch.area.name, ch.params.period_end)
 
@@ -121,7 +121,7 @@ def priority_section(ch: Chapter, key: str, rows: pd.DataFrame) -> str:
     name = f"plan-{key.replace('_', '-')}"
     downloads = ch.out_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    rows.drop(columns=[], errors="ignore").to_csv(downloads / f"{name}.csv", index=False)
+    rows.to_csv(downloads / f"{name}.csv", index=False)
     parts = []
     for objective, group in rows.groupby("objective", sort=False):
         parts.append(f"**{objective}**\n")

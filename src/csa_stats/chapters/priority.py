@@ -31,7 +31,9 @@ from csa_stats.presentation.tables import (
     publish_table,
 )
 from csa_stats.reference.definitions import (
+    NOT_AVAILABLE,
     Measure,
+    Priority,
     availability,
     describe,
     load_definitions,
@@ -43,13 +45,13 @@ from csa_stats.reference.policy import load_disclosure_policy
 Formatter = Callable[[object], str]
 
 
-def _priority(key: str) -> dict:
+def _priority(key: str) -> Priority:
     return load_definitions().priorities[key]
 
 
 def title(key: str) -> str:
     """The chapter's title, from the configuration."""
-    return str(_priority(key)["title"])
+    return _priority(key).title
 
 
 def measure_table(ch: Chapter, key: str) -> pd.DataFrame:
@@ -57,7 +59,7 @@ def measure_table(ch: Chapter, key: str) -> pd.DataFrame:
     published: a sensitive measure's count of 1 to 4 withheld with its change
     (:func:`csa_stats.analysis.disclosure.withhold_small_totals`)."""
     table = withhold_small_totals(
-        measures.measure_changes(ch.incidents, ch.params, list(_priority(key)["measures"]), ch.area)
+        measures.measure_changes(ch.incidents, ch.params, list(_priority(key).measures), ch.area)
     )
     months = measures.months_of(ch.incidents, ch.params)
     definitions = load_definitions().measures
@@ -129,7 +131,7 @@ def _change(row: pd.Series) -> Change:
 def _headline_series(ch: Chapter, key: str) -> tuple[Measure, pd.Series | None]:
     """The priority's headline measure and its monthly counts to the end of the period (``None``
     when the source cannot provide it)."""
-    headline = str(_priority(key)["headline"])
+    headline = _priority(key).headline
     measure = load_definitions().measures[headline]
     if availability(measure, ch.incidents) is not None:
         return measure, None
@@ -260,7 +262,7 @@ def trend_section(ch: Chapter, key: str) -> str:
         "wherever it appears. See the [methodology](../methodology.md).\n"
     )
     if (
-        is_sensitive(str(_priority(key)["headline"]))
+        is_sensitive(_priority(key).headline)
         and series.between(load_disclosure_policy().low, load_disclosure_policy().high).any()
     ):
         # A month of 1 to 4 of a sensitive measure is not published, in a chart or its data.
@@ -288,7 +290,7 @@ def trend_section(ch: Chapter, key: str) -> str:
 
 def spc_section(ch: Chapter, key: str, measure: Measure, series: pd.Series) -> str:
     """The headline series as an XmR chart (Making Data Count), with its variation verdict."""
-    wanted = _wanted(str(_priority(key)["headline"]))
+    wanted = _wanted(_priority(key).headline)
     x = spc.xmr(series, improvement=wanted)  # type: ignore[arg-type]
     verdict = spc.variation(x)
     label = spc.verdict_label(verdict, spc.latest_side(x))
@@ -332,13 +334,9 @@ def _wanted(measure_key: str) -> str | None:
     return None
 
 
-def _pct_or_na(value: object) -> str:
-    return fmt_pct(value)
-
-
 def shares_section(ch: Chapter, key: str) -> str:
     """Parts as shares of their wholes (e.g. domestic abuse as a share of total recorded crime)."""
-    pairs = [(str(a), str(b)) for a, b in _priority(key).get("shares", [])]
+    pairs = list(_priority(key).shares)
     if not pairs:
         return ""
     table = measures.share_table(ch.incidents, ch.params, pairs, ch.area)
@@ -346,8 +344,8 @@ def shares_section(ch: Chapter, key: str) -> str:
     p, c = ch.params.period, ch.params.comparison
     table.index = [f"{row.part} as a share of {row.whole.lower()}" for row in table.itertuples()]
     columns: dict[str, tuple[str, Formatter]] = {
-        "current_pct": (p.label, _pct_or_na),
-        "previous_pct": (c.label, _pct_or_na),
+        "current_pct": (p.label, fmt_pct),
+        "previous_pct": (c.label, fmt_pct),
         "change_points": (
             "Change (percentage points)",
             lambda v: fmt_signed_pct(v).removesuffix("%"),
@@ -403,7 +401,7 @@ def victims_section(ch: Chapter, key: str) -> str:
     counts are protected against its total, and a withheld count's share is withheld with it; a
     sentence that would need a withheld count says so instead.
     """
-    keys = [str(k) for k in _priority(key).get("victims", [])]
+    keys = list(_priority(key).victims)
     if not keys:
         return ""
     p = ch.params.period
@@ -445,7 +443,7 @@ def victims_section(ch: Chapter, key: str) -> str:
             "one be worked out, nor their shares. A withheld cell may hold any count, 0 included.\n"
         )
     if missing:
-        text += f"\nVictim sex and age are {NOT_AVAILABLE_TEXT} for: {', '.join(missing)}.\n"
+        text += f"\nVictim sex and age are {NOT_AVAILABLE} for: {', '.join(missing)}.\n"
     return text
 
 
@@ -478,9 +476,6 @@ def _victim_sentence(profile: pd.DataFrame, hidden: pd.Series) -> str:
     return "; ".join(parts)
 
 
-NOT_AVAILABLE_TEXT = "not available from this source"
-
-
 def breakdown_section(ch: Chapter, key: str) -> str:
     """A measure split by a column of the table (for example hate crime by strand).
 
@@ -489,16 +484,16 @@ def breakdown_section(ch: Chapter, key: str) -> str:
     withheld rows follow by name (placed among the others, they would be bounded by their
     neighbours).
     """
-    spec = _priority(key).get("breakdown")
-    if not spec:
+    spec = _priority(key).breakdown
+    if spec is None:
         return ""
-    measure_key, column = str(spec["measure"]), str(spec["column"])
+    measure_key, column = spec.measure, spec.column
     label = load_definitions().measures[measure_key].label
-    word = str(spec.get("label", column))
+    word = spec.label
     table = measures.breakdown(ch.incidents, ch.params, measure_key, column, ch.area)
     heading = f"## {label} by {word}\n\n"
     if table is None:
-        return heading + f"{label} by {word}: {NOT_AVAILABLE_TEXT}.\n"
+        return heading + f"{label} by {word}: {NOT_AVAILABLE}.\n"
     p, c = ch.params.period, ch.params.comparison
     hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
     if is_sensitive_breakdown(column):
@@ -555,14 +550,14 @@ def breakdown_section(ch: Chapter, key: str) -> str:
 
 def hotspots_section(ch: Chapter, key: str) -> str:
     """The priority's hotspot measure ranked by ward: chart and table."""
-    measure_key = _priority(key).get("hotspots")
+    measure_key = _priority(key).hotspots
     if not measure_key:
         return ""
     measure = load_definitions().measures[str(measure_key)]
     wards = measures.ward_ranking(ch.incidents, ch.population, ch.params, str(measure_key), ch.area)
     heading = f"## Hotspots: {measure.label.lower()} by ward\n\n"
     if wards is None:
-        return heading + f"{measure.label} by ward: {NOT_AVAILABLE_TEXT}.\n"
+        return heading + f"{measure.label} by ward: {NOT_AVAILABLE}.\n"
     return heading + ward_ranking_section(
         ch,
         wards,
@@ -580,21 +575,11 @@ def details(ch: Chapter, key: str) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _measures_shown(key: str) -> list[str]:
-    """Every measure the chapter shows, in the order it first appears, once each."""
-    priority = _priority(key)
-    keys = [priority["headline"], *priority["measures"], *priority.get("victims", [])]
-    keys += [k for pair in priority.get("shares", []) for k in pair]
-    keys += [priority["hotspots"]] if "hotspots" in priority else []
-    keys += [priority["breakdown"]["measure"]] if "breakdown" in priority else []
-    return list(dict.fromkeys(keys))
-
-
 def definitions_note(ch: Chapter, key: str) -> str:
     """How each measure in the chapter is counted, in words made from its definition."""
     measures = load_definitions().measures
     lines = []
-    for name in _measures_shown(key):
+    for name in _priority(key).named():
         measure = measures[name]
         summary = f"{measure.note}; counted as " if measure.note else ""
         lines.append(f"- **{measure.label}**: {summary}{describe(measure, ch.area)}.")

@@ -24,6 +24,7 @@ from csa_stats.presentation.tables import (
     publish_table,
 )
 from csa_stats.reference.definitions import (
+    NotAvailable,
     SeriousViolenceDefinition,
     describe,
     load_serious_violence,
@@ -38,10 +39,10 @@ class Assessment:
     """The headline series and each sub-measure: a :class:`Progress`, or why it is not available."""
 
     definition: SeriousViolenceDefinition
-    results: dict[str, Progress | str]
+    results: dict[str, Progress | NotAvailable]
 
     @property
-    def headline(self) -> Progress | str:
+    def headline(self) -> Progress | NotAvailable:
         """The goal's own series."""
         return self.results[self.definition.headline]
 
@@ -159,7 +160,7 @@ def rule_sentence(progress: Progress) -> str:
 def summary(ch: Chapter, assessment: Assessment) -> str:
     """The verdict, its evidence and its caveats, for the top of the chapter."""
     head = assessment.headline
-    if isinstance(head, str):
+    if isinstance(head, NotAvailable):
         return (
             ":::{admonition} Status: not available\n:class: note\n\n"
             f"Progress toward the goal cannot be assessed for this edition: serious violence is "
@@ -203,7 +204,7 @@ def status_table(ch: Chapter, assessment: Assessment) -> str:
     rows: list[dict[str, object]] = []
     for key, result in assessment.results.items():
         label = assessment.definition.measures[key].label
-        if isinstance(result, str):
+        if isinstance(result, NotAvailable):
             rows.append({"measure": label, "status": result})
             continue
         b = result.baseline
@@ -220,7 +221,7 @@ def status_table(ch: Chapter, assessment: Assessment) -> str:
             }
         )
     table = pd.DataFrame(rows).set_index("measure")
-    first = next((r for r in assessment.results.values() if not isinstance(r, str)), None)
+    first = next((r for r in assessment.results.values() if not isinstance(r, NotAvailable)), None)
     base = first.baseline.label if first else "baseline"
     goal = first.baseline.goal.label if first else "goal year"
     latest = first.latest_year.label if first and first.latest_year else "latest year"
@@ -246,7 +247,7 @@ def status_table(ch: Chapter, assessment: Assessment) -> str:
 def headline(ch: Chapter, assessment: Assessment, link: str) -> str:
     """The front page's box: the status and its one-sentence reason, linking to the chapter."""
     head = assessment.headline
-    if isinstance(head, str):
+    if isinstance(head, NotAvailable):
         return ""
     b = head.baseline
     status = b.status or "at risk"
@@ -280,7 +281,7 @@ def definition_section(ch: Chapter, assessment: Assessment) -> str:
         result = assessment.results.get(key)
         summary = f"{measure.note}; counted as " if measure.note else "counted as "
         lines.append(f"- **{measure.label}** ({role}): {summary}{describe(measure, ch.area)}.")
-        if isinstance(result, str):
+        if isinstance(result, NotAvailable):
             lines.append(f"  For this edition it is {result}.")
         elif result is not None and result.is_proxy:
             lines.append(
@@ -557,7 +558,7 @@ def sub_measures_section(ch: Chapter, assessment: Assessment) -> str:
     for key in assessment.definition.sub_measures:
         result = assessment.results[key]
         label = assessment.definition.measures[key].label
-        if isinstance(result, str):
+        if isinstance(result, NotAvailable):
             parts.append(f"### {label}\n\n{label} is {result}.\n")
             continue
         name = f"sv-{key.replace('_', '-')}"

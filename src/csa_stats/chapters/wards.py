@@ -16,19 +16,6 @@ from csa_stats.presentation.tables import fmt_count, fmt_rate, fmt_signed_pct, p
 from csa_stats.reference.definitions import availability, load_definitions
 from csa_stats.reference.policy import load_disclosure_policy
 
-#: Measures shown by ward (those whose small counts are withheld: ``data/reference/disclosure.yml``).
-WARD_MEASURES = (
-    "total_recorded_crime",
-    "violence_with_injury",
-    "robbery",
-    "shoplifting",
-    "drug_offences",
-    "sexual_offences",
-    "domestic_abuse",
-    "hate_crime",
-    "asb",
-)
-
 Formatter = Callable[[object], str]
 
 
@@ -47,7 +34,11 @@ def _withheld_or(fmt: Formatter) -> Formatter:
 
 def _keys(ch: Chapter) -> list[str]:
     definitions = load_definitions()
-    return [k for k in WARD_MEASURES if availability(definitions.measures[k], ch.incidents) is None]
+    return [
+        k
+        for k in definitions.ward_measures
+        if availability(definitions.measures[k], ch.incidents) is None
+    ]
 
 
 def _safe_counts(ch: Chapter, window: Window) -> pd.DataFrame:

@@ -25,7 +25,7 @@ def _pct(value: float | None, digits: int = 0) -> str:
 
 
 def _results() -> dict[str, Any] | None:
-    path = paths.reference_dir() / "calibration.json"
+    path = paths.reference_file(paths.CALIBRATION)
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 

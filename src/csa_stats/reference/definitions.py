@@ -13,12 +13,33 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from csa_stats import paths
 from csa_stats.reference.policy import DefinitionError, read_yaml
 from csa_stats.reference.taxonomy import Area
 
+#: The reason a source cannot give a measure starts with these words.
 NOT_AVAILABLE = "not available from this source"
+
+
+@dataclass(frozen=True)
+class NotAvailable:
+    """A figure the edition cannot give, and why: the one way the project says so (never a zero,
+    never a bare string). ``str()`` is the reason, which reads after "is": "not available from
+    this source (it does not record knife)", "not yet measured: ...".
+
+    Examples
+    --------
+    >>> f"Knife crime is {NotAvailable('not available from this source')}."
+    'Knife crime is not available from this source.'
+    """
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
 
 _LIST_KEYS = {
     "offence_codes": "offence_code",
@@ -46,11 +67,51 @@ class Measure:
 
 @dataclass(frozen=True)
 class Definitions:
-    """All measures, the priorities' measure lists and the part-of pairs."""
+    """All measures, the priorities' configuration and the part-of pairs."""
 
     measures: dict[str, Measure]
-    priorities: dict[str, dict[str, Any]]
+    priorities: dict[str, Priority]
     part_of: list[tuple[str, str]]
+    #: measures shown for every ward (the Wards chapter)
+    ward_measures: tuple[str, ...] = ()
+    #: measures compared across the force's local authorities (the plan on a page)
+    peer_measures: tuple[str, ...] = ()
+
+
+class Breakdown(BaseModel):
+    """A measure broken down by a column of the tidy table (hate crime by strand)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    measure: str
+    column: str
+    label: str
+
+
+class Priority(BaseModel):
+    """A priority chapter's configuration (``measures.yml``, ``priorities``): its title, the
+    headline series its trend follows, the measures it reports, and the optional sections."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    headline: str
+    measures: tuple[str, ...]
+    #: (part, whole) pairs shown as the part's share of the whole
+    shares: tuple[tuple[str, str], ...] = ()
+    #: measures whose victims are shown by sex and age band
+    victims: tuple[str, ...] = ()
+    breakdown: Breakdown | None = None
+    #: the measure ranked by ward
+    hotspots: str | None = None
+
+    def named(self) -> list[str]:
+        """Every measure the chapter names, once each, in the order they first appear."""
+        keys = [self.headline, *self.measures, *self.victims]
+        keys += [k for pair in self.shares for k in pair]
+        keys += [self.hotspots] if self.hotspots else []
+        keys += [self.breakdown.measure] if self.breakdown else []
+        return list(dict.fromkeys(keys))
 
 
 def _check_filter(key: str, spec: dict[str, Any]) -> None:
@@ -87,7 +148,7 @@ def load_definitions(
 ) -> Definitions:
     """Read and check the measure definitions (``measures.yml`` and the serious-violence measures of
     ``serious_violence.yml``)."""
-    path = path or paths.reference_dir() / "measures.yml"
+    path = path or paths.reference_file(paths.MEASURES)
     raw = read_yaml(path)
     measures = {key: parse_measure(key, entry) for key, entry in raw["measures"].items()}
     violence = load_serious_violence(serious_violence_path)
@@ -97,17 +158,25 @@ def load_definitions(
                 f"{path}: measure {key} is defined in {violence.path.name}; define it once"
             )
         measures[key] = measure
-    priorities = dict(raw["priorities"])
-    for name, priority in priorities.items():
-        named = [priority["headline"], *priority["measures"], *priority.get("victims", [])]
-        named += [k for pair in priority.get("shares", []) for k in pair]
-        named += [priority["hotspots"]] if "hotspots" in priority else []
-        named += [priority["breakdown"]["measure"]] if "breakdown" in priority else []
-        for key in named:
+    priorities: dict[str, Priority] = {}
+    for name, entry in raw["priorities"].items():
+        try:
+            priorities[name] = Priority.model_validate(entry)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(map(str, first["loc"]))
+            raise DefinitionError(f"{path}: priority {name}: {where}: {first['msg']}") from None
+        for key in priorities[name].named():
             if key not in measures:
                 raise DefinitionError(f"priority {name}: unknown measure {key!r}")
     part_of = [(str(a), str(b)) for a, b in raw.get("part_of", [])]
-    return Definitions(measures, priorities, part_of)
+    lists = {}
+    for name in ("wards", "peers"):
+        lists[name] = tuple(str(k) for k in raw.get(name, []))
+        unknown = [k for k in lists[name] if k not in measures]
+        if unknown:
+            raise DefinitionError(f"{path}: {name}: unknown measure(s) {', '.join(unknown)}")
+    return Definitions(measures, priorities, part_of, lists["wards"], lists["peers"])
 
 
 @dataclass(frozen=True)
@@ -139,7 +208,7 @@ def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition
     DefinitionError
         Naming the file and the key that is wrong.
     """
-    path = path or paths.reference_dir() / "serious_violence.yml"
+    path = path or paths.reference_file(paths.SERIOUS_VIOLENCE)
     raw = read_yaml(path)
     try:
         measures = {key: parse_measure(key, entry) for key, entry in raw["measures"].items()}
@@ -238,17 +307,19 @@ def measure_filter(measure: Measure, incidents: pd.DataFrame) -> dict[str, Any]:
     return measure.filter
 
 
-def availability(measure: Measure, incidents: pd.DataFrame) -> str | None:
-    """``None`` when the source can provide the measure, else the reason it cannot."""
+def availability(measure: Measure, incidents: pd.DataFrame) -> NotAvailable | None:
+    """``None`` when the source can provide the measure, else why it cannot."""
     if measure.needs_field:
-        return f"{NOT_AVAILABLE} (needs {measure.needs_field})"
+        return NotAvailable(f"{NOT_AVAILABLE} (needs {measure.needs_field})")
     if is_police_uk(incidents):
         if not _police_uk_can_answer(measure_filter(measure, incidents)):
-            return f"{NOT_AVAILABLE} (police.uk records only a crime type, a month and a place)"
+            return NotAvailable(
+                f"{NOT_AVAILABLE} (police.uk records only a crime type, a month and a place)"
+            )
         return None
     missing = [c for c in measure.requires if c not in incidents or incidents[c].isna().all()]
     if missing:
-        return f"{NOT_AVAILABLE} (it does not record {', '.join(missing)})"
+        return NotAvailable(f"{NOT_AVAILABLE} (it does not record {', '.join(missing)})")
     return None
 
 

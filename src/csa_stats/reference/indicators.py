@@ -33,7 +33,7 @@ class Indicator:
 @lru_cache(maxsize=4)
 def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
     """Read ``data/reference/indicators.yml``."""
-    path = path or paths.reference_dir() / "indicators.yml"
+    path = path or paths.reference_file(paths.INDICATORS)
     raw = read_yaml(path)["indicators"]
     out = {}
     for key, entry in raw.items():

@@ -21,7 +21,7 @@ class PlanError(UserError, ValueError):
 @lru_cache(maxsize=4)
 def load_plan(path: Path | None = None) -> dict[str, Any]:
     """Read and check ``data/reference/plan.yml``."""
-    path = path or paths.reference_dir() / "plan.yml"
+    path = path or paths.reference_file(paths.PLAN)
     raw = read_yaml(path)["priorities"]
     measures, indicators = load_definitions().measures, load_indicators()
     for key, priority in raw.items():

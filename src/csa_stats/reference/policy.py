@@ -59,7 +59,7 @@ def load_change_policy() -> ChangePolicy:
     DefinitionError
         One line naming the file and the key that is missing or wrong.
     """
-    path = paths.reference_dir() / "changes.yml"
+    path = paths.reference_file(paths.CHANGES)
     raw = read_yaml(path)
     try:
         policy = ChangePolicy(
@@ -94,7 +94,7 @@ class DisclosurePolicy:
 @cache
 def load_disclosure_policy() -> DisclosurePolicy:
     """The disclosure policy in ``data/reference/disclosure.yml``."""
-    raw = read_yaml(paths.reference_dir() / "disclosure.yml")
+    raw = read_yaml(paths.reference_file(paths.DISCLOSURE))
     return DisclosurePolicy(
         low=int(raw["low"]),
         high=int(raw["high"]),
@@ -134,7 +134,7 @@ def load_spc_rules(path: Path | None = None) -> SpcRules:
         One line naming the file and the key, if a length is missing, not a whole number or
         shorter than 2 points.
     """
-    path = path or paths.reference_dir() / "spc.yml"
+    path = path or paths.reference_file(paths.SPC)
     raw = read_yaml(path)
     try:
         return SpcRules.model_validate(raw)
@@ -156,7 +156,7 @@ class Limits:
 @cache
 def load_limits() -> Limits:
     """The limits in ``data/reference/limits.yml``."""
-    raw = read_yaml(paths.reference_dir() / "limits.yml")
+    raw = read_yaml(paths.reference_file(paths.LIMITS))
     return Limits(int(raw["max_file_bytes"]), float(raw["read_seconds"]))
 
 

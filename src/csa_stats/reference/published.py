@@ -13,7 +13,7 @@ from csa_stats import paths
 @lru_cache(maxsize=2)
 def published_figures(path: Path | None = None) -> pd.DataFrame:
     """Return ``data/reference/published_figures.csv`` indexed by ``figure_id``."""
-    path = path or paths.reference_dir() / "published_figures.csv"
+    path = path or paths.reference_file(paths.PUBLISHED_FIGURES)
     return pd.read_csv(path, dtype={"period": str}).set_index("figure_id")
 
 

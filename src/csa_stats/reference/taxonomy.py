@@ -55,7 +55,7 @@ def offence_table(path: Path | None = None) -> pd.DataFrame:
 
     Columns: name, group, subgroup, police_uk_type, person_victim, crime.
     """
-    path = path or paths.reference_dir() / "offences.yml"
+    path = path or paths.reference_file(paths.OFFENCES)
     raw = _read_yaml(path)["offences"]
     table = pd.DataFrame.from_dict(raw, orient="index")
     table.index = table.index.astype(str)
@@ -70,7 +70,7 @@ def offence_table(path: Path | None = None) -> pd.DataFrame:
 @lru_cache(maxsize=4)
 def reference_lists(path: Path | None = None) -> dict[str, list[str]]:
     """Return the controlled vocabularies: police.uk types, age bands, sexes, hate strands."""
-    path = path or paths.reference_dir() / "offences.yml"
+    path = path or paths.reference_file(paths.OFFENCES)
     raw = _read_yaml(path)
     keys = ("police_uk_types", "age_bands", "sexes", "hate_strands")
     return {key: [str(v) for v in raw[key]] for key in keys}
@@ -84,7 +84,7 @@ def load_area(key: str = "coventry", path: Path | None = None) -> Area:
     ParameterError
         If the area is not configured, naming the ones that are.
     """
-    path = path or paths.reference_dir() / "areas.yml"
+    path = path or paths.reference_file(paths.AREAS)
     areas = _read_yaml(path)
     if key not in areas:
         raise ParameterError(
@@ -104,5 +104,5 @@ def load_area(key: str = "coventry", path: Path | None = None) -> Area:
 
 def financial_year_presets(path: Path | None = None) -> dict[str, str]:
     """Financial-year presets: name (``"2023/24"``) -> period end month (``"2024-03"``)."""
-    path = path or paths.reference_dir() / "periods.yml"
+    path = path or paths.reference_file(paths.PERIODS)
     return {str(k): str(v) for k, v in _read_yaml(path)["financial_years"].items()}

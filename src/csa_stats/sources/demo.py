@@ -23,6 +23,7 @@ from scipy.optimize import brentq
 from scipy.special import gammaincinv
 
 from csa_stats import paths
+from csa_stats.files import atomic_write
 from csa_stats.reference.published import figure, published_figures
 from csa_stats.reference.taxonomy import Area, load_area, offence_table, reference_lists
 from csa_stats.sources.schema import COLUMNS, to_storage_types
@@ -33,7 +34,7 @@ _NIGHT_HOURS = frozenset({21, 22, 23, 0, 1, 2, 3, 4})
 
 def load_assumptions(path: Path | None = None) -> dict[str, Any]:
     """Read the generator's assumptions."""
-    path = path or paths.demo_dir() / "assumptions.yml"
+    path = path or paths.demo_assumptions_path()
     with path.open(encoding="utf-8") as handle:
         return dict(yaml.safe_load(handle))
 
@@ -663,14 +664,12 @@ def write_demo(directory: Path | None = None) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     incidents = generate_incidents()
     population = demo_population()
-    incidents_path = directory / "incidents.parquet"
-    population_path = directory / "ward_population.csv"
-    tmp_incidents = incidents_path.with_suffix(".parquet.tmp")
-    tmp_population = population_path.with_suffix(".csv.tmp")
-    incidents.to_parquet(tmp_incidents, index=False, compression="zstd")
-    population.to_csv(tmp_population, index=False)
-    tmp_incidents.replace(incidents_path)
-    tmp_population.replace(population_path)
+    incidents_path = directory / paths.demo_incidents_path().name
+    population_path = directory / paths.demo_population_path().name
+    atomic_write(
+        incidents_path, lambda tmp: incidents.to_parquet(tmp, index=False, compression="zstd")
+    )
+    atomic_write(population_path, lambda tmp: population.to_csv(tmp, index=False))
     return incidents_path, population_path
 
 

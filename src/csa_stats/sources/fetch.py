@@ -15,7 +15,6 @@ that reaches the network.
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ from pathlib import Path
 import pandas as pd
 import requests
 from tqdm import tqdm
+
+from csa_stats.files import write_bytes
 
 #: Where police.uk publishes its monthly archives.
 DEFAULT_BASE_URL = "https://data.police.uk/data/archive"
@@ -128,16 +129,8 @@ def extract(archive: Path, force: str, months: list[str], out_dir: Path) -> list
             name = Path(info.filename).name
             if name not in wanted:
                 continue
-            folder = out_dir / wanted[name]
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(zipped.read(info))
-                os.replace(tmp, folder / name)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-            written.append(folder / name)
+            target = out_dir / wanted[name] / name
+            written.append(write_bytes(target, zipped.read(info)))
     return written
 
 

@@ -67,7 +67,7 @@ def read_indicator_table(path: Path | None = None) -> pd.DataFrame:
     IndicatorError
         One line naming the file, the column and the row (as a spreadsheet numbers it).
     """
-    path = path or paths.demo_dir() / "indicators.csv"
+    path = path or paths.demo_indicators_path()
     table = read_input_table(path, IndicatorError)
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:

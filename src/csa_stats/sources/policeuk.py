@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -41,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from csa_stats.files import atomic_write, file_digest, write_text
 from csa_stats.reference.taxonomy import Area, offence_table, reference_lists
 from csa_stats.sources.schema import (
     COLUMNS,
@@ -593,21 +593,13 @@ def verify_archive(path: Path) -> None:
         )
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read_cache_entry(cached: Path) -> Ingested | None:
     """A cached table, if its report is whole and the table's bytes are the ones it was written
     with; otherwise ``None`` and the entry removed (truncated, garbled or altered: rebuilt from
     the files, never served)."""
     try:
         entry = json.loads(cached.with_suffix(".json").read_text(encoding="utf-8"))
-        if _file_sha256(cached) != entry["sha256"]:
+        if file_digest(cached) != entry["sha256"]:
             raise ValueError("the table's digest does not match")
         report = IngestReport(**entry["report"])
         # Storage types again: parquet does not keep a categorical with no categories.
@@ -629,18 +621,6 @@ def _cache_key(sources: list[SourceFile], lookups: Path, area: Area) -> str:
     digest.update(area.key.encode())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:32]
-
-
-def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_parquet(incidents: pd.DataFrame, path: Path) -> None:
@@ -685,22 +665,18 @@ def ingest(
     if cached is None or not write_cache:  # `csa-stats check` reads the cache, never writes it
         _validate(incidents, area, path)
         return Ingested(incidents, report, from_cache=False)
+
     # The parquet file is written (to a temporary name) while the table is validated; it is moved
     # into place only if the table is valid. The report goes first: a parquet file in the cache is
     # only ever beside its report.
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cached.parent)
-    os.close(handle)
-    staged = Path(name)
-    try:
+    def stage(staged: Path) -> None:
         with ThreadPoolExecutor(max_workers=1) as writer:
             written = writer.submit(_write_parquet, incidents, staged)
             _validate(incidents, area, path)
             written.result()
         # The report carries the table's digest, checked whenever the entry is read.
-        entry = {"report": asdict(report), "sha256": _file_sha256(staged)}
-        _write_atomically(cached.with_suffix(".json"), lambda p: p.write_text(json.dumps(entry)))
-        os.replace(staged, cached)
-    finally:
-        staged.unlink(missing_ok=True)
+        entry = {"report": asdict(report), "sha256": file_digest(staged)}
+        write_text(cached.with_suffix(".json"), json.dumps(entry))
+
+    atomic_write(cached, stage)
     return Ingested(incidents, report, from_cache=False)
