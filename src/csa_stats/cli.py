@@ -12,7 +12,7 @@ import click
 from csa_stats.errors import UserError
 
 if TYPE_CHECKING:
-    from csa_stats.params import RunParameters
+    pass
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -20,23 +20,6 @@ def _fail(message: str, code: int = 2) -> None:
     message = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], message)
     click.echo(f"csa-stats: error: {message}", err=True)
     sys.exit(code)
-
-
-def _parameters(values: dict[str, Any]) -> RunParameters:
-    """Parse the options; without a period end, use the data's last month."""
-    import pandas as pd
-
-    from csa_stats.chapters.context import load_incidents
-    from csa_stats.params import parse_parameters
-    from csa_stats.reference.policy import load_all
-    from csa_stats.reference.taxonomy import load_area
-
-    load_all()  # a wrong policy file is named before any data is read
-    if not values.get("period_end") and not values.get("preset"):
-        probe = parse_parameters({**values, "period_end": "2000-01"})
-        incidents = load_incidents(probe, load_area(probe.area))
-        values["period_end"] = pd.Period(incidents["month"].max(), "M").strftime("%Y-%m")
-    return parse_parameters(values)
 
 
 class _WholeNumber(click.ParamType):
@@ -54,60 +37,26 @@ class _WholeNumber(click.ParamType):
 WHOLE = _WholeNumber()
 
 
+def _option_name(field: str) -> str:
+    """A parameter's option: ``data_path`` is ``--data``, ``period_end`` is ``--period-end``."""
+    return "--" + field.removesuffix("_path").replace("_", "-")
+
+
 def _run_options(func: Any) -> Any:
-    options = [
-        click.option(
-            "--period-end",
-            help="Last month of the period, YYYY-MM (default: the data's last month).",
-        ),
-        click.option(
-            "--preset", help="A financial year, such as 2023/24, instead of --period-end."
-        ),
-        click.option(
-            "--period-months", type=WHOLE, help="Length of the period in months (default 12)."
-        ),
-        click.option(
-            "--comparison-end",
-            help="Last month of the comparison period (default: the month before the period).",
-        ),
-        click.option(
-            "--baseline-year", type=WHOLE, help="Serious-violence baseline year (default 2020)."
-        ),
-        click.option("--baseline-kind", help="calendar (default) or financial."),
-        click.option(
-            "--goal-year", type=WHOLE, help="Year of the partnership's goal (default 2030)."
-        ),
-        click.option("--area", help="Area key in data/reference/areas.yml (default coventry)."),
-        click.option("--source", help="demo (default), extract or police-uk."),
-        click.option(
-            "--data", "data_path", help="Input for the source (police-uk: a folder or zip)."
-        ),
-        click.option(
-            "--lookups",
-            "lookups_path",
-            help="Folder of the ONS LSOA-to-ward lookups (for --source police-uk).",
-        ),
-        click.option(
-            "--indicators",
-            "indicators_path",
-            help="Supplementary indicators table (default: demonstration values).",
-        ),
-        click.option(
-            "--peers",
-            "peers_path",
-            help="police.uk force files (folder or zip) for the peer comparison.",
-        ),
-        click.option(
-            "--peer-population",
-            "peer_population_path",
-            help="Local authorities' populations (default: West Midlands, Census 2021).",
-        ),
-        click.option(
-            "--population", "population_path", help="Ward populations CSV (default: demo values)."
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
+    """The run's options, one for each field of :class:`~csa_stats.params.RunParameters`, with
+    its description as the help: the parameters are listed once, there."""
+    from csa_stats.params import RunParameters
+
+    for name, field in reversed(RunParameters.model_fields.items()):
+        text = field.description or name
+        default = field.get_default()
+        kind = WHOLE if field.annotation in (int, "int") else None
+        shown = (
+            f" (default {default})" if default not in (None, "") and "default" not in text else ""
+        )
+        func = click.option(
+            _option_name(name), name, type=kind, help=f"{text[0].upper()}{text[1:]}{shown}."
+        )(func)
     return func
 
 
@@ -151,11 +100,15 @@ def build(
     """Validate the inputs, run the chapters whose inputs changed and build the site."""
     from csa_stats.build.pipeline import BuildError
     from csa_stats.build.pipeline import build as run_build
+    from csa_stats.params import parse_parameters
 
     try:
-        params = _parameters(values)
         result = run_build(
-            params, site_dir=output, progress=not no_progress, jobs=jobs, force=force
+            parse_parameters(values),
+            site_dir=output,
+            progress=not no_progress,
+            jobs=jobs,
+            force=force,
         )
     except UserError as error:
         _fail(str(error))
@@ -177,23 +130,16 @@ def build(
 @main.command()
 @_run_options
 def check(**values: Any) -> None:
-    """Validate the inputs and parameters without building anything."""
-    from csa_stats.chapters import context as chapter
-    from csa_stats.chapters.context import check_inputs, source_findings
-    from csa_stats.reference.taxonomy import load_area
+    """Validate the inputs and parameters without building anything (nothing is written)."""
+    from csa_stats.edition import prepare_edition
 
-    chapter.WRITE_CACHE = False  # a check reads, and writes nothing (not even the cache)
     try:
-        try:
-            params = _parameters(values)
-            _, incidents, _, _ = check_inputs(params)
-        except UserError as error:
-            _fail(str(error))
-        click.echo(f"OK: {len(incidents):,} incidents; period {params.period.span}")
-        for line in source_findings(params, load_area(params.area)):
-            click.echo(f"  {line}")
-    finally:
-        chapter.WRITE_CACHE = True
+        edition = prepare_edition(values, write=False, reuse=False)
+    except UserError as error:
+        _fail(str(error))
+    click.echo(f"OK: {len(edition.incidents):,} incidents; period {edition.params.period.span}")
+    for line in edition.findings:
+        click.echo(f"  {line}")
 
 
 @main.command("make-demo")

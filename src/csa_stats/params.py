@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from csa_stats.errors import ParameterError
-from csa_stats.reference.taxonomy import financial_year_presets
 from csa_stats.sources.inputs import InputError, Kind, check_input
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # whole value (fullmatch): "$" would allow a "\n"
 #: Characters no parameter may hold: control characters (a newline, a tab...).
@@ -69,40 +70,83 @@ class Window:
 
 
 class RunParameters(BaseModel):
-    """Everything a build needs to know besides the data itself."""
+    """Everything a build needs to know besides the data itself: the one list of the run's
+    parameters, with their checks and descriptions (the command line's options and help are made
+    from it)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    period_end: str = Field(description="last month of the period, YYYY-MM")
+    period_end: str | None = Field(
+        None, description="last month of the period, YYYY-MM (default: the data's last month)"
+    )
+    preset: str | None = Field(
+        None,
+        description="a financial year, such as 2023/24, instead of the period end "
+        "(data/reference/periods.yml)",
+    )
     period_months: int = Field(12, ge=1, le=60, description="length of the period in months")
     comparison_end: str | None = Field(
         None,
-        description="last month of the comparison period; default: the month before the period",
+        description="last month of the comparison period (default: the month before the period)",
     )
     baseline_year: int = Field(2020, ge=2000, le=2100, description="serious-violence baseline year")
-    baseline_kind: Literal["calendar", "financial"] = "calendar"
+    baseline_kind: Literal["calendar", "financial"] = Field(
+        "calendar", description="kind of the baseline year: calendar or financial"
+    )
     goal_year: int = Field(2030, ge=2000, le=2100, description="year of the partnership's goal")
     area: str = Field("coventry", min_length=1, description="area key in data/reference/areas.yml")
-    source: Literal["demo", "extract", "police-uk"] = "demo"
+    source: str = Field(
+        "demo", description="where the records come from: demo, extract or police-uk"
+    )
     data_path: str = Field(
         "",
-        description="input file (police-uk: a folder or archive zip); empty means the demo data",
+        description="input for the source (police-uk: a folder or archive zip; default: the demo data)",
     )
     lookups_path: str = Field(
-        "", description="folder of ONS LSOA-to-ward lookups (the police-uk source needs it)"
+        "", description="folder of the ONS LSOA-to-ward lookups (the police-uk source needs it)"
     )
     indicators_path: str = Field(
-        "", description="supplementary indicators table; empty means the demonstration values"
+        "", description="supplementary indicators table (default: demonstration values)"
     )
     peers_path: str = Field(
-        "", description="police.uk force files for the peer comparison (folder or zip); optional"
+        "", description="the police.uk force files for the peer comparison (folder or zip)"
     )
     peer_population_path: str = Field(
-        "", description="local authorities' populations for the peer comparison"
+        "",
+        description="local authorities' populations for the peer comparison "
+        "(default: West Midlands, Census 2021)",
     )
-    population_path: str = Field(
-        "", description="ward populations CSV; empty means the demo values"
-    )
+    population_path: str = Field("", description="ward populations CSV (default: demo values)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset_gives_the_period(cls, values: Any) -> Any:
+        """A preset (a financial year) stands for its period end and a 12-month period."""
+        if not isinstance(values, dict) or values.get("preset") is None:
+            return values
+        values = dict(values)
+        preset = values.pop("preset")
+        from csa_stats.reference.taxonomy import financial_year_presets
+
+        presets = financial_year_presets()
+        if preset not in presets:
+            raise ValueError(
+                f"preset: {preset!r} is not a known financial year ({', '.join(presets)})"
+            )
+        if values.get("period_end") not in (None, presets[preset]):
+            raise ValueError("preset: give either a preset or a period_end, not both")
+        values["period_end"] = presets[preset]
+        values.setdefault("period_months", 12)
+        return values
+
+    @field_validator("source")
+    @classmethod
+    def _is_a_source(cls, value: str) -> str:
+        from csa_stats.sources.registry import source_names
+
+        if value not in source_names():
+            raise ValueError(f"{value!r}: the sources are {', '.join(source_names())}")
+        return value
 
     @field_validator("period_end", "comparison_end")
     @classmethod
@@ -132,38 +176,53 @@ class RunParameters(BaseModel):
             raise ValueError(
                 f"goal_year: {self.goal_year} is not after the baseline year {self.baseline_year}"
             )
-        if self.source in ("extract", "police-uk") and not self.data_path:
+        from csa_stats.sources.registry import SOURCES
+
+        source = SOURCES[self.source]
+        if source.data_kind is not None and not self.data_path:
             raise ValueError(f"data_path: the {self.source} source needs a data path")
         if self.peers_path and not self.lookups_path:
             raise ValueError(
                 "lookups_path: the peer comparison needs the folder of ONS LSOA lookups"
             )
-        if self.source == "police-uk" and not self.lookups_path:
+        if source.needs_lookups and not self.lookups_path:
             raise ValueError(
-                "lookups_path: the police-uk source needs the folder of ONS LSOA-to-ward lookups"
+                f"lookups_path: the {self.source} source needs the folder of ONS LSOA-to-ward lookups"
             )
-        kinds = {
-            **_PATH_KINDS,
-            "data_path": "file or folder" if self.source == "police-uk" else "file",
-        }
+        kinds = {**_PATH_KINDS, "data_path": source.data_kind or "file"}
         for name, kind in kinds.items():
             value = getattr(self, name)
             if value:
                 try:
-                    check_input(Path(value), kind)  # type: ignore[arg-type]
+                    check_input(Path(value), kind)
                 except InputError as error:
                     raise ValueError(f"{name}: {error}") from None
         return self
 
+    def resolved(self, last_month: pd.Period) -> RunParameters:
+        """These parameters with the period end filled in: the data's last month when none was
+        given (the edition does this once it has read the data)."""
+        if self.period_end is not None:
+            return self
+        return self.model_copy(update={"period_end": last_month.strftime("%Y-%m")})
+
     @property
     def period(self) -> Window:
         """The period reported on."""
+        import pandas as pd
+
+        if self.period_end is None:
+            raise ParameterError(
+                "parameter period_end: not yet resolved (the edition sets it from the data)"
+            )
         end = pd.Period(self.period_end, freq="M")
         return Window(end - (self.period_months - 1), end)
 
     @property
     def comparison(self) -> Window:
         """The period compared with: by default the same length, immediately before."""
+        import pandas as pd
+
         end = (
             pd.Period(self.comparison_end, freq="M")
             if self.comparison_end
@@ -174,6 +233,8 @@ class RunParameters(BaseModel):
     @property
     def baseline(self) -> Window:
         """The baseline year as a window (calendar year, or April to March)."""
+        import pandas as pd
+
         if self.baseline_kind == "calendar":
             return Window(
                 pd.Period(f"{self.baseline_year}-01", "M"),
@@ -183,10 +244,6 @@ class RunParameters(BaseModel):
             pd.Period(f"{self.baseline_year}-04", "M"),
             pd.Period(f"{self.baseline_year + 1}-03", "M"),
         )
-
-    def notebook_parameters(self) -> dict[str, Any]:
-        """The values papermill injects into every chapter notebook."""
-        return self.model_dump()
 
 
 def _first_error(error: ValidationError) -> str:
@@ -225,17 +282,6 @@ def parse_parameters(values: dict[str, Any]) -> RunParameters:
             raise ParameterError(
                 f"parameter {name}: {value!r} holds a control character (a tab, say)"
             )
-    preset = values.pop("preset", None)
-    if preset is not None:
-        presets = financial_year_presets()
-        if preset not in presets:
-            raise ParameterError(
-                f"parameter preset: {preset!r} is not a known financial year ({', '.join(presets)})"
-            )
-        if "period_end" in values and values["period_end"] != presets[preset]:
-            raise ParameterError("parameter preset: give either a preset or a period_end, not both")
-        values["period_end"] = presets[preset]
-        values.setdefault("period_months", 12)
     try:
         return RunParameters(**values)
     except ValidationError as error:
@@ -245,13 +291,19 @@ def parse_parameters(values: dict[str, Any]) -> RunParameters:
 def _whole_years(kind: str, first: pd.Period, last: pd.Period) -> list[int]:
     """The calendar (January to December) or financial (April to March) years, named by the year
     they start in, that lie wholly between the months ``first`` and ``last``."""
+    import pandas as pd
+
     start_month = 1 if kind == "calendar" else 4
     starts = [pd.Period(f"{y}-{start_month:02d}", "M") for y in range(first.year, last.year + 1)]
     return [start.year for start in starts if start >= first and start + 11 <= last]
 
 
-def check_against_data(params: RunParameters, first: pd.Period, last: pd.Period) -> None:
-    """Check that the periods the parameters name are covered by data from ``first`` to ``last``.
+def check_against_data(
+    params: RunParameters, first: pd.Period, last: pd.Period, min_months: int = 1
+) -> None:
+    """Check that the periods the parameters name are covered by data from ``first`` to ``last``,
+    and that the data hold at least ``min_months`` months to the period's end (the
+    serious-violence projection's shortest series).
 
     Raises
     ------
@@ -291,6 +343,12 @@ def check_against_data(params: RunParameters, first: pd.Period, last: pd.Period)
         raise ParameterError(
             f"parameter baseline_year: the {params.baseline_kind} baseline {baseline.span} is "
             f"outside the data; {coverage}{hint}"
+        )
+    if (period.end - first).n + 1 < min_months:
+        raise ParameterError(
+            f"parameter period_end: the serious-violence projection needs at least {min_months} "
+            f"months of data to the period's end ({params.period_end}); the data start in "
+            f"{first.strftime('%Y-%m')}"
         )
     if params.goal_year < period.end.year:
         raise ParameterError(

@@ -32,6 +32,8 @@ SITE_MARKER = ".csa-stats-build.json"
 CACHE_DIGESTS = ".digests.json"
 #: In an edition's folder: what it holds and the digest of each input.
 MANIFEST = "manifest.json"
+#: In a chapter's output folder: the front page's serious-violence box, as its chapter wrote it.
+FRONT_PAGE_BOX = "pages/serious_violence_front_page.md"
 
 
 def project_root() -> Path:
@@ -109,11 +111,6 @@ def site_dir() -> Path:
     return build_dir() / "html"
 
 
-def editions_dir() -> Path:
-    """Validated editions, one folder each, named by the digest of their inputs."""
-    return build_dir() / "editions"
-
-
 def cache_dir() -> Path:
     """Cached chapter runs and the police.uk ingest's tables."""
     return build_dir() / "cache"
@@ -122,6 +119,11 @@ def cache_dir() -> Path:
 def policeuk_cache_dir(cache: Path | None = None) -> Path:
     """The police.uk ingest's cached tables."""
     return (cache or cache_dir()) / "police-uk"
+
+
+def editions_dir(cache: Path | None = None) -> Path:
+    """Validated editions, one folder each, named by the digest of their inputs."""
+    return (cache or cache_dir()) / "editions"
 
 
 def notebook_cache_dir(cache: Path | None = None) -> Path:

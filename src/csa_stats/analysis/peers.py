@@ -11,111 +11,74 @@ force differ in many ways, which the plot does not adjust for.
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-import pyarrow as pa_arrow
 from scipy import stats
 
-from csa_stats.errors import UserError
 from csa_stats.params import Window
-from csa_stats.sources.policeuk import (
-    PoliceUkError,
-    csv_header,
-    find_files,
-    positions,
-    read_columns,
-    read_lookup,
+from csa_stats.reference.definitions import (
+    Measure,
+    availability,
+    load_definitions,
+    load_serious_violence,
+    select_measure,
 )
-from csa_stats.sources.schema import describe_failures
+from csa_stats.reference.taxonomy import Area
 
-#: Measures compared, by police.uk crime types (None: every crime type but ASB).
-PEER_MEASURES: dict[str, tuple[str, list[str] | None]] = {
-    "recorded_crime": ("Recorded crime (police.uk)", None),
-    "asb": ("Anti-social behaviour", ["Anti-social behaviour"]),
-    "violence_proxy": (
-        "Robbery and possession of weapons (serious violence proxy)",
-        ["Robbery", "Possession of weapons"],
-    ),
-}
 #: Control limits drawn: two-sided coverage.
 LIMITS = (0.95, 0.998)
 
 
-class PeerError(UserError, ValueError):
-    """A peer-comparison input is wrong; the message names the file and row."""
+@dataclass(frozen=True)
+class PeerMeasure:
+    """A measure compared across the force's authorities: as configured, or its police.uk proxy."""
+
+    key: str
+    measure: Measure
+    is_proxy: bool
 
 
-def read_lad_population(path: Path) -> pd.DataFrame:
-    """Local authorities' resident populations: ``lad_code, lad_name, population, source``."""
-    try:
-        table = pd.read_csv(path, dtype={"lad_code": str, "lad_name": str, "source": str})
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise PeerError(f"{path}: cannot read local authority populations: {error}") from None
-    schema = pa.DataFrameSchema(
-        {
-            "lad_code": pa.Column(str, pa.Check.str_matches(r"^[EW]0[6-9]\d{6}$"), unique=True),
-            "lad_name": pa.Column(str),
-            "population": pa.Column(int, pa.Check.gt(0), coerce=True),
-            "source": pa.Column(str),
-        },
-        strict=True,
-    )
-    try:
-        return schema.validate(table, lazy=True).set_index("lad_code")
-    except pa.errors.SchemaErrors as error:
-        raise PeerError(describe_failures(error, str(path))) from None
+def peer_measures(records: pd.DataFrame) -> list[PeerMeasure]:
+    """The measures of ``measures.yml``'s ``peers`` list as the records can give them: a measure
+    the source cannot give is followed through its police.uk proxy (``serious_violence.yml``), as
+    in the serious-violence chapter, or left out."""
+    definitions, violence = load_definitions(), load_serious_violence()
+    out = []
+    for key in definitions.peer_measures:
+        measure = definitions.measures[key]
+        if availability(measure, records) is None:
+            out.append(PeerMeasure(key, measure, False))
+        elif key in violence.proxies and availability(violence.proxies[key], records) is None:
+            out.append(PeerMeasure(key, violence.proxies[key], True))
+    return out
 
 
-def lsoa_to_lad(lookups: Path) -> dict[str, str]:
-    """LSOA 2021 code -> local authority code, from the ONS lookups (every LSOA they hold)."""
-    mapping: dict[str, str] = {}
-    for file in sorted(lookups.glob("*.csv")):
-        if {"LSOA21CD", "LAD22CD"} <= set(csv_header(file)):
-            table = read_lookup(file, ["LSOA21CD", "LAD22CD"])
-            mapping.update(zip(table["LSOA21CD"], table["LAD22CD"], strict=True))
-    if not mapping:
-        raise PeerError(f"{lookups}: no ONS lookup from LSOA 2021 to local authority (LAD22CD)")
-    return mapping
+def lad_counts(
+    records: pd.DataFrame, window: Window, chosen: list[PeerMeasure], area: Area
+) -> pd.DataFrame:
+    """Each local authority's count of each chosen measure in ``window`` (index: LAD code;
+    columns: the measures' keys), selected by the same definitions as every other count.
 
-
-def lad_counts(path: Path, lookups: Path, window: Window) -> tuple[pd.DataFrame, int]:
-    """Counts of each peer measure by local authority in a window, from police.uk files.
-
-    Returns the counts (index: LAD code) and the number of rows whose LSOA no lookup places (2011
-    codes that changed in 2021, or none), which are left out.
+    Examples
+    --------
+    >>> from csa_stats.reference.taxonomy import load_area
+    >>> rows = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"] * 3), "is_crime": [True,
+    ...     True, False], "lad_code": ["E1", "E2", "E1"], "source": "extract"})
+    >>> total = PeerMeasure("total_recorded_crime", load_definitions().measures[
+    ...     "total_recorded_crime"], False)
+    >>> w = Window(pd.Period("2024-01", "M"), pd.Period("2024-01", "M"))
+    >>> lad_counts(rows, w, [total], load_area()).to_dict()
+    {'total_recorded_crime': {'E1': 1, 'E2': 1}}
     """
-    mapping = lsoa_to_lad(lookups)
-    months = {str(p) for p in pd.period_range(window.start, window.end, freq="M")}
-    sources = [s for s in find_files(path) if s.month in months]
-    if not sources:
-        raise PoliceUkError(f"{path}: no street-level files for {window.span}")
-    codes = pa_arrow.array(sorted(mapping))
-    lads = np.array([mapping[c] for c in sorted(mapping)], dtype=object)
-    frames, unplaced = [], 0
-    for source in sources:
-        table = read_columns(source)
-        # each row's crime type from the distinct values (checked as text there); blank -> None
-        names, type_index, _ = positions(table, "Crime type", codes[:0], source)
-        types = np.array([*names.to_pylist(), None], dtype=object)[type_index]
-        _, index, position = positions(table, "LSOA code", codes, source)
-        unplaced += int(((position < 0) & (index >= 0)).sum())
-        placed = position >= 0
-        frames.append(
-            pd.DataFrame({"lad_code": lads[position[placed]], "crime_type": types[placed]})
-        )
-    rows = pd.concat(frames, ignore_index=True)
-    out = pd.DataFrame(index=pd.Index(sorted(rows["lad_code"].unique()), name="lad_code"))
-    for key, (_, crime_types) in PEER_MEASURES.items():
-        chosen = (
-            rows["crime_type"] != "Anti-social behaviour"
-            if crime_types is None
-            else rows["crime_type"].isin(crime_types)
-        )
-        out[key] = rows.loc[chosen, "lad_code"].value_counts().reindex(out.index, fill_value=0)
-    return out.astype(int), unplaced
+    inside = records[window.contains(records["month"])]
+    lads = pd.Index(sorted(inside["lad_code"].astype(str).unique()), name="lad_code")
+    out = pd.DataFrame(index=lads)
+    for peer in chosen:
+        selected = inside.loc[select_measure(inside, peer.measure, area), "lad_code"].astype(str)
+        out[peer.key] = selected.value_counts().reindex(lads, fill_value=0).astype(int)
+    return out
 
 
 def funnel(counts: pd.Series, population: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -131,10 +131,10 @@ print(time.perf_counter() - start, rows, resource.getrusage(resource.RUSAGE_SELF
 _REBUILD = """
 import sys
 from pathlib import Path
-from csa_stats.cli import _parameters
+from csa_stats.params import parse_parameters
 from csa_stats.build.pipeline import build
 root = Path(sys.argv[1])
-result = build(_parameters({}), root / "html", root / "chapters", progress=False,
+result = build(parse_parameters({}), root / "html", root / "chapters", progress=False,
                cache_dir=root / "cache")
 assert result.up_to_date, "expected nothing to rebuild"
 """
@@ -305,11 +305,11 @@ def _national_lsoas(lookups: Path) -> list[str]:
 
 def _timed_build(root: Path, jobs: int) -> float:
     from csa_stats.build.pipeline import build
-    from csa_stats.cli import _parameters  # the default build: the data's last 12 months
+    from csa_stats.params import parse_parameters  # the default build: the data's last 12 months
 
     start = time.perf_counter()
     build(
-        _parameters({}),
+        parse_parameters({}),
         root / "html",
         root / "chapters",
         progress=False,

@@ -1,10 +1,13 @@
-"""Content fingerprints of a build's inputs, so that unchanged chapters are not run again.
+"""The keys that decide what a build runs again.
 
-A chapter's key covers everything its notebook's output depends on: the data's content (not its
-file date), the ward populations, the reference configuration, the parameters, the notebook itself,
-and the csa_stats code (its version and the content of its source files). The site's key adds the
-hand-written pages and the book's configuration. The build date is not an input: a site rebuilt
-with nothing changed is the same site, and keeps the date it was built.
+A chapter's key is the digest of what its output depends on: the edition's digest over the
+tables the chapter reads (:meth:`csa_stats.edition.Manifest.digest`: the resolved parameters, those
+inputs' contents, the reference files and the code that makes editions), the chapter's own
+module and notebook, and the library code every chapter runs (analysis, presentation, reference,
+the chapter context). So every input is in the key by construction, and changing one reruns
+exactly the chapters that read it. The site's key adds the hand-written pages, the book's
+configuration and the build's own code. The build date is not an input: a site rebuilt with
+nothing changed is the same site, and keeps the date it was built.
 """
 
 from __future__ import annotations
@@ -15,89 +18,72 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from csa_stats import __version__, paths
-from csa_stats.params import RunParameters
+from csa_stats.chapters import ChapterSpec
+from csa_stats.edition import Manifest
+from csa_stats.files import file_digest, tree_digest
 
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks (data files can be large)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def tree_digest(root: Path, patterns: Iterable[str], exclude: Iterable[str] = ()) -> str:
-    """SHA-256 over the relative paths and contents of the files under ``root`` matching
-    ``patterns``, in a fixed order; paths containing a part in ``exclude`` are left out."""
-    skip = set(exclude)
-    files = sorted(
-        {p for pattern in patterns for p in root.rglob(pattern) if p.is_file()}
-        - {p for p in root.rglob("*") if skip & set(p.relative_to(root).parts)}
-    )
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(file_digest(path).encode())
-    return digest.hexdigest()
+PACKAGE = Path(__file__).parents[1]
+#: The library code every chapter runs, besides its own module.
+LIBRARY = ("analysis", "presentation", "reference")
+LIBRARY_MODULES = (
+    "chapters/__init__.py",
+    "chapters/context.py",
+    "chapters/common.py",
+    "edition.py",
+    "params.py",
+    "paths.py",
+    "files.py",
+    "errors.py",
+)
 
 
 def _combine(parts: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def inputs_digest(params: RunParameters) -> str:
-    """Digest of what every chapter depends on (everything but the chapter's own notebook)."""
-    data = Path(params.data_path) if params.data_path else paths.demo_incidents_path()
-    if params.source == "police-uk":
-        from csa_stats.sources.policeuk import find_files
-
-        # the ingest's own fingerprints: a folder's files (or a zip's members) and the lookups
-        lookups = Path(params.lookups_path)
-        data_digest = hashlib.sha256(
-            "".join(
-                [f.fingerprint for f in find_files(data)]
-                + [f"{p.name}:{file_digest(p)}" for p in sorted(lookups.glob("*.csv"))]
-            ).encode()
-        ).hexdigest()
-    else:
-        data_digest = file_digest(data)
-    population = (
-        Path(params.population_path) if params.population_path else paths.demo_population_path()
-    )
-    package = Path(__file__).parents[1]
-    return _combine(
-        {
-            "parameters": params.model_dump_json(),
-            "data": data_digest,
-            "population": file_digest(population),
-            "reference": tree_digest(paths.reference_dir(), ["*"]),
-            "indicators": file_digest(
-                Path(params.indicators_path)
-                if params.indicators_path
-                else paths.demo_indicators_path()
-            ),
-            "version": __version__,
-            "code": tree_digest(package, ["*.py", "*.mplstyle"], exclude=["__pycache__"]),
-        }
-    )
+def library_digest() -> str:
+    """Digest of the code every chapter runs (its own module aside)."""
+    parts = {
+        folder: tree_digest(PACKAGE / folder, ["*.py", "*.mplstyle"], exclude=["__pycache__"])
+        for folder in LIBRARY
+    }
+    parts |= {name: file_digest(PACKAGE / name) for name in LIBRARY_MODULES}
+    return _combine(parts)
 
 
-def chapter_key(inputs: str, notebook: Path) -> str:
-    """A chapter's key: the shared inputs and its own notebook."""
-    return _combine({"inputs": inputs, "notebook": file_digest(notebook)})
+def chapter_keys(manifest: Manifest, specs: Iterable[ChapterSpec]) -> dict[str, str]:
+    """Each chapter's key (see the module's description)."""
+    library = library_digest()
+    keys = {}
+    for spec in specs:
+        keys[spec.name] = _combine(
+            {
+                "edition": manifest.digest(spec.inputs),
+                "library": library,
+                "module": file_digest(PACKAGE / "chapters" / f"{spec.module}.py"),
+                "notebook": file_digest(paths.notebooks_dir() / f"{spec.notebook}.ipynb"),
+                "parameters": json.dumps(spec.parameters, sort_keys=True),
+                "version": __version__,
+            }
+        )
+    return keys
 
 
-def site_key(chapter_keys: dict[str, str]) -> str:
-    """The site's key: every chapter's key, the hand-written pages and the book's configuration."""
+def site_key(chapter_keys: dict[str, str], manifest: Manifest) -> str:
+    """The site's key: every chapter's key, the edition (the pages it generates: what the data
+    hold, what reading found), the hand-written pages, the book's configuration and the
+    build's code."""
     root = paths.project_root()
     return _combine(
         {
             "chapters": json.dumps(chapter_keys, sort_keys=True),
+            "edition": manifest.digest(["data"]),
+            "findings": json.dumps(list(manifest.findings)),
             "pages": tree_digest(
                 paths.book_dir(), ["*.md", "*.css", "*.png", "*.svg"], ["chapters"]
             ),
-            "style": tree_digest(Path(__file__).parents[1] / "presentation" / "static", ["*.css"]),
+            "style": tree_digest(PACKAGE / "presentation" / "static", ["*.css"]),
+            "build": tree_digest(PACKAGE / "build", ["*.py"], exclude=["__pycache__"]),
             "config": "".join(
                 file_digest(root / name) for name in ("_config.yml", "_toc.yml", "CHANGELOG.md")
             ),

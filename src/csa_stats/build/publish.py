@@ -16,18 +16,22 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import shutil
 import signal
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from csa_stats import paths
 from csa_stats.errors import UserError
+from csa_stats.files import atomic_write, file_digest
 
 #: The file that marks a folder as a site the project published (written into every site).
-MARKER = ".csa-stats-build.json"
+MARKER = paths.SITE_MARKER
 #: Environment variable naming a step at which the build kills itself (fault tests only).
 KILL_AT_ENV = "CSA_STATS_KILL_AT"
 
@@ -169,7 +173,7 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         If another build of this project is running.
     """
     build_dir.mkdir(parents=True, exist_ok=True)
-    path = build_dir / ".lock"
+    path = build_dir / paths.lock_path().name
     with path.open("a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -190,3 +194,53 @@ def build_lock(build_dir: Path) -> Iterator[None]:
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish_notebooks(executed: Path, chapters: Path) -> list[Path]:
+    """Copy executed notebooks and their figures and downloads into ``chapters`` (each folder
+    exchanged whole, each notebook replaced whole)."""
+    chapters.mkdir(parents=True, exist_ok=True)
+    for folder in ("figures", "downloads"):
+        if (executed / folder).exists():
+            _swap_in_copy(executed / folder, chapters / folder)
+    published = []
+    for notebook in sorted(executed.glob("*.ipynb")):
+        target = chapters / notebook.name
+        atomic_write(target, _copier(notebook))
+        published.append(target)
+    return published
+
+
+def _copier(source: Path) -> Callable[[Path], object]:
+    return lambda tmp: shutil.copy2(source, tmp)
+
+
+def _swap_in_copy(source: Path, target: Path) -> None:
+    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.copy-", dir=target.parent))
+    try:
+        shutil.copytree(source, staged / "tree")
+        swap_in(staged / "tree", target)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def stamp(site_key: str, chapters_dir: Path, names: list[str]) -> dict[str, object]:
+    """What a published site records of itself: its key and its notebooks' digests."""
+    return {
+        "site_key": site_key,
+        "notebooks": {
+            n: file_digest(chapters_dir / f"{n}.ipynb")
+            for n in names
+            if (chapters_dir / f"{n}.ipynb").is_file()
+        },
+    }
+
+
+def is_up_to_date(site_dir: Path, chapters_dir: Path, site_key: str, names: list[str]) -> bool:
+    """True when the site was built from exactly these inputs and its notebooks are in place."""
+    try:
+        recorded = json.loads((site_dir / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    current = stamp(site_key, chapters_dir, names)
+    return recorded == current and len(current["notebooks"]) == len(names)  # type: ignore[arg-type]

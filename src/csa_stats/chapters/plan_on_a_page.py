@@ -11,15 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from csa_stats import paths
 from csa_stats.analysis.indicators import latest_changes
 from csa_stats.analysis.measures import load_change_policy
 from csa_stats.analysis.plan import load_plan, plan_rows
-from csa_stats.chapters.context import Chapter, peer_population_path
+from csa_stats.chapters.context import Chapter
 from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
 from csa_stats.presentation.text import md_text
 from csa_stats.reference.indicators import load_indicators
-from csa_stats.sources.indicators import read_indicator_table
 
 #: Statuses in the order they are counted on the page.
 STATUSES = (
@@ -37,10 +35,7 @@ STATUSES = (
 
 
 def _indicators(ch: Chapter) -> dict:
-    given = ch.params.indicators_path
-    path = Path(given) if given else paths.demo_indicators_path()
-    table = read_indicator_table(path)
-    return latest_changes(table, ch.area.name, ch.params.period_end)
+    return latest_changes(ch.edition.indicators, ch.area.name, str(ch.params.period_end))
 
 
 def all_rows(ch: Chapter) -> dict[str, pd.DataFrame]:
@@ -138,7 +133,7 @@ def priority_section(ch: Chapter, key: str, rows: pd.DataFrame) -> str:
 def indicators_note(ch: Chapter) -> str:
     """Where the indicators come from, plainly labelled when they are demonstration values."""
     if ch.params.indicators_path:
-        return f"Supplementary indicators: `{Path(ch.params.indicators_path).name}`.\n"
+        return f"Supplementary indicators: {md_text(Path(ch.params.indicators_path).name)}.\n"
     return (
         ":::{admonition} Demonstration indicators\n:class: warning\n\n"
         "The supplementary indicators on this page (youth justice, reoffending, hospital admissions, "
@@ -155,29 +150,35 @@ def peers_section(ch: Chapter) -> str:
     from csa_stats.analysis import peers
     from csa_stats.presentation import charts
 
-    if not ch.params.peers_path:
+    records, populations = ch.edition.peers, ch.edition.peer_population
+    if records is None or populations is None:
         return (
             "No comparison in this edition: it needs police.uk force files, which hold every local "
             "authority of the force (`--peers FOLDER --lookups ONS_LOOKUPS`).\n"
         )
-    populations = peers.read_lad_population(peer_population_path(ch.params))
-    counts, unplaced = peers.lad_counts(
-        Path(ch.params.peers_path), Path(ch.params.lookups_path), ch.params.period
-    )
+    chosen = peers.peer_measures(records)
+    counts = peers.lad_counts(records, ch.params.period, chosen, ch.area)
     counts = counts[counts.index.isin(populations.index)]
     names = populations["lad_name"]
     p = ch.params.period
+    proxies = [c.measure.label.lower() for c in chosen if c.is_proxy]
+    through = (
+        f" Where police.uk cannot give a measure, it is followed through its proxy: {', '.join(proxies)}."
+        if proxies
+        else ""
+    )
     blocks = [
         ":::{admonition} An illustrative comparison\n:class: note\n\n"
         f"{ch.area.name} beside the other local authorities of its police force, {p.label}, from "
-        "police.uk records. This is not the Home Office's most similar group comparison: these "
-        "authorities differ in ways the plot does not adjust for (size of city centre, students, "
-        f"visitors). Populations: {md_text(populations['source'].iloc[0])}. Records whose LSOA the lookups "
-        f"do not place: {fmt_count(unplaced)} (left out). Priority one's headline is followed "
-        "through its police.uk proxy and priority two's is ASB; priority three's, hate crime, is "
-        "not recorded in police.uk files, so recorded crime as a whole is shown instead.\n:::\n"
+        "police.uk records, counted by the same definitions as the rest of this publication "
+        "(`data/reference/measures.yml`). This is not the Home Office's most similar group "
+        "comparison: these authorities differ in ways the plot does not adjust for (size of city "
+        f"centre, students, visitors). Populations: {md_text(populations['source'].iloc[0])}. "
+        "Records whose LSOA the lookups do not place: "
+        f"{fmt_count(ch.edition.manifest.peers_unplaced)} (left out).{through}\n:::\n"
     ]
-    for key, (label, _) in peers.PEER_MEASURES.items():
+    for peer in chosen:
+        key, label = peer.key, peer.measure.label
         table, curve = peers.funnel(
             counts[key].rename(index=names), populations["population"].rename(index=names)
         )

@@ -7,13 +7,14 @@ needed, and the same for each sub-measure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
+from csa_stats import paths
 from csa_stats.analysis.measures import compare_series
-from csa_stats.analysis.progress import Progress, assess_measure, year_window
+from csa_stats.analysis.progress import Progress, year_window
+from csa_stats.analysis.serious_violence import Assessment, assess_all
 from csa_stats.chapters.context import Chapter
+from csa_stats.files import write_text
 from csa_stats.presentation import charts, narrative
 from csa_stats.presentation.tables import (
     fmt_count,
@@ -25,34 +26,26 @@ from csa_stats.presentation.tables import (
 )
 from csa_stats.reference.definitions import (
     NotAvailable,
-    SeriousViolenceDefinition,
     describe,
     load_serious_violence,
 )
 
+
+def assessment(ch: Chapter) -> Assessment:
+    """The chapter's assessment: the goal's series and each sub-measure for its edition."""
+    return assess_all(ch.incidents, ch.params, ch.area)
+
+
+def write_front_page_box(ch: Chapter, found: Assessment) -> None:
+    """Leave the front page's box (:func:`headline`) in the chapter's output, where the build
+    takes it from: the front page says what this chapter says, made once, here."""
+    write_text(
+        ch.out_dir / paths.FRONT_PAGE_BOX, headline(ch, found, "chapters/serious_violence.ipynb")
+    )
+
+
 #: Admonition class per status: green, amber, red in the book theme.
 _STATUS_CLASS = {"on track": "tip", "at risk": "warning", "off track": "danger"}
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """The headline series and each sub-measure: a :class:`Progress`, or why it is not available."""
-
-    definition: SeriousViolenceDefinition
-    results: dict[str, Progress | NotAvailable]
-
-    @property
-    def headline(self) -> Progress | NotAvailable:
-        """The goal's own series."""
-        return self.results[self.definition.headline]
-
-
-def assess_all(ch: Chapter, definition: SeriousViolenceDefinition | None = None) -> Assessment:
-    """Assess the headline series and every sub-measure for the chapter's parameters."""
-    definition = definition or load_serious_violence()
-    keys = (definition.headline, *definition.sub_measures)
-    results = {k: assess_measure(ch.incidents, ch.params, k, ch.area, definition) for k in keys}
-    return Assessment(definition, results)
 
 
 def chance_text(probability: float) -> str:

@@ -197,6 +197,8 @@ class SeriousViolenceDefinition:
     chance_lowest: float = 0.05
     chance_highest: float = 0.95
     chance_step: float = 0.05
+    #: the fewest months of data to the period's end that a projection is made from
+    min_months: int = 24
 
 
 @lru_cache(maxsize=8)

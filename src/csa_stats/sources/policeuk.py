@@ -454,6 +454,97 @@ def load_lookups(folder: Path, area: Area) -> pd.DataFrame:
     return table.rename_axis("lsoa_code")
 
 
+def load_force_lookups(folder: Path) -> pd.DataFrame:
+    """LSOA code (2011 or 2021) -> ward and local authority codes, for every LSOA the lookups hold
+    (a whole force, or England and Wales): the same lookups, and the same rule for 2011 codes, as
+    :func:`load_lookups`, without the area."""
+    if not folder.is_dir():
+        raise PoliceUkError(f"{folder}: no such folder of ONS lookups")
+    to_ward: list[pd.DataFrame] = []
+    successors: list[pd.DataFrame] = []
+    for file in sorted(folder.glob("*.csv")):
+        header = csv_header(file)
+        if {"LSOA21CD", "WD22CD", "LAD22CD"} <= set(header):
+            to_ward.append(read_lookup(file, ["LSOA21CD", "WD22CD", "LAD22CD"]))
+        elif {"LSOA11CD", "LSOA21CD"} <= set(header):
+            successors.append(read_lookup(file, ["LSOA11CD", "LSOA21CD"]))
+    if not to_ward:
+        raise PoliceUkError(
+            f"{folder}: no ONS LSOA 2021 to ward lookup (a CSV with LSOA21CD, WD22CD, LAD22CD)"
+        )
+    places = pd.concat(to_ward).drop_duplicates("LSOA21CD").set_index("LSOA21CD")
+    table = pd.DataFrame(
+        {"ward_code": places["WD22CD"], "lad_code": places["LAD22CD"], "vintage": "2021"}
+    )
+    if successors:
+        pairs = pd.concat(successors).dropna().sort_values(["LSOA11CD", "LSOA21CD"])
+        first_child = pairs.drop_duplicates("LSOA11CD").set_index("LSOA11CD")["LSOA21CD"]
+        old = first_child[~first_child.index.isin(table.index) & first_child.isin(table.index)]
+        earlier = table.loc[old.to_numpy()].set_axis(old.index).assign(vintage="2011")
+        table = pd.concat([table, earlier])
+    return table.rename_axis("lsoa_code")
+
+
+@dataclass(frozen=True)
+class ForceRecords:
+    """Every local authority's records from police.uk force files: one row a record, with the
+    columns the measure definitions select on (``month``, the offence and crime-type columns,
+    ``is_crime``, ``ward_code``, ``source``) and the record's ``lad_code``; how many rows carry an
+    LSOA the lookups do not hold (``unplaced``), and how many carry none (``no_location``)."""
+
+    records: pd.DataFrame
+    unplaced: int
+    no_location: int
+
+
+def ingest_force(path: Path, lookups: Path, months: set[str] | None = None) -> ForceRecords:
+    """Read police.uk files for every local authority the lookups place them in, with the same
+    reading, checks and offence coding as :func:`ingest` (``months``: only those files).
+
+    Raises
+    ------
+    PoliceUkError
+        Naming the file (or archive member) that is wrong.
+    """
+    lookup = load_force_lookups(lookups)
+    sources = [s for s in find_files(path) if months is None or s.month in months]
+    if not sources:
+        raise PoliceUkError(f"{path}: no street-level files for the months asked for")
+    verify_archive(path)
+    lsoas = pa.array(lookup.index.to_numpy(dtype=str))
+    police_types = reference_lists()["police_uk_types"]
+    types = pa.array(police_types)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        parts = list(
+            pool.map(lambda ns: select_rows(ns[1], ns[0], lsoas, types), enumerate(sources))
+        )
+    unplaced = sum(counts.outside_area for _, counts in parts)
+    no_location = sum(counts.no_location for _, counts in parts)
+    type_pos = np.concatenate([kept["type_pos"] for kept, _ in parts])
+    lookup_row = np.concatenate([kept["lookup_row"] for kept, _ in parts])
+    file_number = np.concatenate([kept["file"] for kept, _ in parts])
+    codes = offence_table()
+    puk = codes[codes.index.str.startswith("PUK-")].reset_index().set_index("police_uk_type")
+    puk = puk.loc[police_types]
+    month_start = pd.to_datetime([s.month for s in sources], format="%Y-%m").to_numpy(
+        dtype="datetime64[ns]"
+    )
+    records = pd.DataFrame(
+        {
+            "month": month_start[file_number],
+            "offence_code": _categorical(list(puk["offence_code"]), type_pos),
+            "offence_group": _categorical(list(puk["group"]), type_pos),
+            "offence_subgroup": _categorical(list(puk["subgroup"]), type_pos),
+            "crime_type": _categorical(police_types, type_pos),
+            "is_crime": puk["crime"].to_numpy(dtype=bool)[type_pos],
+            "ward_code": _categorical(list(lookup["ward_code"]), lookup_row),
+            "lad_code": _categorical(list(lookup["lad_code"]), lookup_row),
+            "source": _categorical(["police-uk"], np.zeros(len(type_pos), dtype=np.int64)),
+        }
+    )
+    return ForceRecords(records, int(unplaced), int(no_location))
+
+
 # ---- the tidy table ---------------------------------------------------------------------------
 
 

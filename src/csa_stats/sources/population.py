@@ -68,3 +68,28 @@ def read_population(area: Area, path: Path | None = None) -> pd.DataFrame:
     if missing:
         raise PopulationError(f"{path}: no population for ward(s) {', '.join(missing)}")
     return table
+
+
+class PeerError(UserError, ValueError):
+    """A peer-comparison input is wrong; the message names the file and row."""
+
+
+def read_lad_population(path: Path) -> pd.DataFrame:
+    """Local authorities' resident populations: ``lad_code, lad_name, population, source``."""
+    try:
+        table = pd.read_csv(path, dtype={"lad_code": str, "lad_name": str, "source": str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise PeerError(f"{path}: cannot read local authority populations: {error}") from None
+    schema = pa.DataFrameSchema(
+        {
+            "lad_code": pa.Column(str, pa.Check.str_matches(r"^[EW]0[6-9]\d{6}$"), unique=True),
+            "lad_name": pa.Column(str),
+            "population": pa.Column(int, pa.Check.gt(0), coerce=True),
+            "source": pa.Column(str),
+        },
+        strict=True,
+    )
+    try:
+        return schema.validate(table, lazy=True).set_index("lad_code")
+    except pa.errors.SchemaErrors as error:
+        raise PeerError(describe_failures(error, str(path))) from None

@@ -1,0 +1,283 @@
+"""Running the chapter notebooks with papermill, each once for its key, in parallel.
+
+Every notebook is given one parameter, the edition's manifest (and a priority chapter its
+priority). A chapter's run (its executed notebook, figures and downloads) is kept in the cache
+under its key (:func:`csa_stats.build.fingerprint.chapter_keys`): a chapter whose key is there is
+not run again. A run is written to a temporary folder and renamed into the cache only when it
+succeeded, so the cache never holds a half-written chapter; each entry records the digest of every
+file it holds and is served only when they all still match.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import nbformat
+import papermill
+from jupyter_client import AsyncKernelManager
+from tqdm import tqdm
+from traitlets.config import Config
+
+from csa_stats import paths
+from csa_stats.chapters import ChapterSpec
+from csa_stats.files import file_digest, write_text
+from csa_stats.reference.definitions import load_definitions
+
+#: Cached runs kept per chapter (for example the default period and a few others).
+CACHE_KEEP = 4
+#: The tag of a notebook's title cell, filled in from the configuration (a priority's title).
+TITLE_TAG = "chapter-title"
+
+
+class BuildError(RuntimeError):
+    """A notebook or the book failed; the message names which and why."""
+
+
+def chapter_title(spec: ChapterSpec) -> str | None:
+    """The title a chapter's notebook is given from the configuration: a priority chapter's,
+    from ``measures.yml``; ``None`` for a chapter whose notebook holds its own."""
+    key = spec.parameters.get("priority")
+    return None if key is None else load_definitions().priorities[key].title
+
+
+def titled_notebook(source: Path, title: str | None, folder: Path) -> Path:
+    """The source notebook, with its title cell (tagged :data:`TITLE_TAG`) set to ``title``: one
+    notebook serves the three priority chapters, each under its own title."""
+    if title is None:
+        return source
+    nb = nbformat.read(source, as_version=4)
+    cells = [c for c in nb.cells if TITLE_TAG in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise BuildError(f"notebook {source.stem}: needs one cell tagged {TITLE_TAG!r}")
+    cells[0].source = f"# {title}"
+    target = folder / source.name
+    nbformat.write(nb, target)
+    return target
+
+
+def tidy_executed_notebook(notebook: Path) -> None:
+    """Hide papermill's injected-parameters cell from the book and drop run-time metadata.
+
+    Timestamps, durations and the machine's paths change on every run; without them, rebuilding
+    with the same inputs writes the same notebook byte for byte.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    parameters = nb.metadata.get("papermill", {}).get("parameters")
+    nb.metadata.pop("papermill", None)
+    if parameters is not None:
+        nb.metadata["papermill"] = {"parameters": parameters}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags:
+            cell["id"] = "injected-parameters"  # papermill draws a random id each run
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, notebook)
+
+
+def _source_cell_number(source: Path, executed: Path) -> int | None:
+    """1-based number, in the source notebook, of the cell that raised (matched by cell id)."""
+    try:
+        failed = [
+            cell.get("id")
+            for cell in nbformat.read(executed, as_version=4).cells
+            if any(out.get("output_type") == "error" for out in cell.get("outputs", []))
+        ]
+        ids = [cell.get("id") for cell in nbformat.read(source, as_version=4).cells]
+        return ids.index(failed[0]) + 1
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class QuietShutdownKernelManager(AsyncKernelManager):
+    """jupyter_client's kernel manager, without the SIGINT it sends a kernel before asking it to
+    shut down. A chapter's kernel is only shut down once its cells have finished (a cell that runs
+    too long is interrupted by nbclient first), so the signal stops nothing; it only raced with the
+    shutdown and printed "KeyboardInterrupt caught in kernel" into some builds' output."""
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
+
+def _kernel_over_local_sockets(folder: Path) -> Config:
+    """Kernel settings: talk to the kernel over Unix sockets in a private folder, not over TCP on
+    the loopback (which anyone on the machine can reach, and which ipykernel warns about)."""
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(folder / "kernel")
+    return config
+
+
+def execute(spec: ChapterSpec, edition: str, source: Path, workdir: Path) -> Path:
+    """Run one chapter's notebook with papermill in ``workdir`` (its figures and downloads go
+    there), given the edition's manifest ``edition``."""
+    target = workdir / f"{spec.name}.ipynb"
+    try:
+        with tempfile.TemporaryDirectory(prefix="csa-kernel-") as scratch:
+            papermill.execute_notebook(
+                str(titled_notebook(source, chapter_title(spec), Path(scratch))),
+                str(target),
+                parameters={"edition": edition, **spec.parameters},
+                # The kernel's working folder, set without papermill's process-wide chdir, which
+                # notebooks running in parallel threads would race on.
+                resources={"metadata": {"path": str(workdir)}},
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                config=_kernel_over_local_sockets(Path(scratch)),
+                kernel_manager_class=QuietShutdownKernelManager,
+            )
+    except papermill.PapermillExecutionError as error:
+        cell = _source_cell_number(source, target) or "?"
+        raise BuildError(
+            f"notebook {spec.name}: cell {cell} failed: {error.ename}: {error.evalue}"
+        ) from None
+    except BuildError:
+        raise
+    except Exception as error:  # a notebook that cannot be read, a kernel that died
+        raise BuildError(f"notebook {spec.name}: {type(error).__name__}: {error}") from None
+    tidy_executed_notebook(target)
+    return target
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): file_digest(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != paths.CACHE_DIGESTS
+    }
+
+
+def _entry_is_whole(entry: Path, name: str) -> bool:
+    """Whether a cached chapter run is exactly what its run wrote: a notebook edited by hand, a
+    figure truncated or a file added or removed is not served (the chapter runs again)."""
+    try:
+        recorded = json.loads((entry / paths.CACHE_DIGESTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return f"{name}.ipynb" in recorded and recorded == _digests(entry)
+
+
+def cache_entry(cache_dir: Path, name: str, key: str) -> Path:
+    """Where a chapter's run for a key is cached."""
+    return paths.notebook_cache_dir(cache_dir) / f"{name}-{key[:24]}"
+
+
+def run_or_reuse(
+    spec: ChapterSpec, edition: str, source: Path, cache_dir: Path, key: str
+) -> tuple[Path, bool]:
+    """The cached outputs of a chapter for its key, running the notebook first if there are none.
+
+    The notebook runs in a temporary folder that is renamed into the cache only when it succeeded,
+    so the cache never holds a half-written chapter. Returns the entry and whether it ran.
+    """
+    entry = cache_entry(cache_dir, spec.name, key)
+    if _entry_is_whole(entry, spec.name):
+        os.utime(entry)  # most recently used: kept when the cache is pruned
+        return entry, False
+    shutil.rmtree(entry, ignore_errors=True)  # missing, or damaged or edited: run it again
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=entry.parent))
+    try:
+        execute(spec, edition, source, work)
+        write_text(work / paths.CACHE_DIGESTS, json.dumps(_digests(work), indent=0))
+        try:
+            work.rename(entry)
+        except OSError:  # another build cached it meanwhile: use that one
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return entry, True
+
+
+def prune_cache(cache_dir: Path, names: Iterable[str], keep: int = CACHE_KEEP) -> None:
+    """Keep the ``keep`` most recently used cached runs of each chapter."""
+    folder = paths.notebook_cache_dir(cache_dir)
+    for name in names:
+        entries = sorted(
+            (p for p in folder.glob(f"{name}-*") if p.is_dir()),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for old in entries[keep:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def run_chapters(
+    specs: Iterable[ChapterSpec],
+    edition: str,
+    keys: dict[str, str],
+    out_dir: Path,
+    cache_dir: Path,
+    progress: bool = True,
+    jobs: int | None = None,
+) -> list[str]:
+    """Run each chapter whose key is not cached, in parallel (``jobs`` at once; default one per
+    core), and copy every chapter's notebook, figures and downloads into ``out_dir``. Returns the
+    names of the chapters that ran.
+
+    Raises
+    ------
+    BuildError
+        Naming the first chapter (in reading order) that failed, its cell and the error.
+    """
+    specs = list(specs)
+    source_dir = paths.notebooks_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
+    entries: dict[str, Path] = {}
+    ran: list[str] = []
+    errors: dict[str, BuildError] = {}
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(
+            total=len(specs),
+            desc="Chapters",
+            unit="notebook",
+            disable=not progress,
+            file=sys.stderr,
+        ) as bar,
+    ):
+        futures = {
+            pool.submit(
+                run_or_reuse,
+                spec,
+                edition,
+                source_dir / f"{spec.notebook}.ipynb",
+                cache_dir,
+                keys[spec.name],
+            ): spec.name
+            for spec in specs
+        }
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                entries[name], executed = future.result()
+                if executed:
+                    ran.append(name)
+            except BuildError as error:
+                errors[name] = error
+            bar.update(1)
+    names = [spec.name for spec in specs]
+    if errors:
+        raise next(errors[n] for n in names if n in errors)
+    for name in names:
+        entry = entries[name]
+        shutil.copy2(entry / f"{name}.ipynb", out_dir / f"{name}.ipynb")
+        for folder in ("figures", "downloads", "pages"):
+            if (entry / folder).is_dir():
+                shutil.copytree(entry / folder, out_dir / folder, dirs_exist_ok=True)
+    prune_cache(cache_dir, names)
+    return [n for n in names if n in ran]

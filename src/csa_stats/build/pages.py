@@ -1,0 +1,85 @@
+"""The pages a build generates beside the chapters: what the edition is (on the front page and
+every page's footer), what the data hold (on the data page), and the front page's
+serious-violence box, taken from what the serious-violence chapter wrote."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape as html_escape
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from csa_stats import __version__, paths
+from csa_stats.edition import Edition
+from csa_stats.files import write_text
+from csa_stats.presentation.text import md_text, one_line
+
+
+def build_info(edition: Edition, built: dt.date) -> str:
+    """The Markdown block that states what a build is: area, period, data, version and date."""
+    p, c = edition.params.period, edition.params.comparison
+    return (
+        ":::{admonition} About this edition\n:class: tip\n\n"
+        f"- **Area:** {edition.area.name}\n"
+        f"- **Period:** {p.span} ({p.label}), compared with {c.span} ({c.label})\n"
+        # the source's name may quote a file name, which is the user's: text, never markup
+        f"- **Data:** {md_text(edition.source_label())}\n"
+        f"- **Built:** {built:%d %B %Y} with csa-stats {__version__}\n:::\n"
+    )
+
+
+def data_statement(incidents: pd.DataFrame, findings: list[str] | tuple[str, ...]) -> str:
+    """The Markdown block that says what records this edition holds: how many, which months, the
+    months with none, the records with no ward, and what reading the source found."""
+    months = pd.PeriodIndex(incidents["month"], freq="M")
+    first, last = months.min(), months.max()
+    present = set(months.unique())
+    gaps = [f"{m:%B %Y}" for m in pd.period_range(first, last, freq="M") if m not in present]
+    crimes = int(incidents["is_crime"].sum())
+    asb = len(incidents) - crimes
+    no_ward = int(incidents["ward_code"].isna().sum())
+    lines = [
+        f"- **Records:** {len(incidents):,} ({crimes:,} crime{'s' * (crimes != 1)} and {asb:,} "
+        f"ASB report{'s' * (asb != 1)}), {first:%B %Y} to {last:%B %Y}",
+        f"- **Months with no records:** {', '.join(gaps) or 'none'}",
+        f"- **Records with no ward:** {no_ward:,}"
+        + (" (counted in the area's totals, in no ward's figures)" if no_ward else ""),
+    ]
+    if findings:
+        lines += ["", "Reading the police.uk files found:", ""]
+        # The findings quote the files (an unknown crime type, say): text, never markup.
+        lines += [f"- {md_text(line[0].upper() + line[1:])}" for line in findings]
+    return "\n".join(lines) + "\n"
+
+
+def write_config(staging: Path, edition: Edition, built: dt.date) -> None:
+    """Add the build's notice and footer to the staged ``_config.yml``."""
+    config_path = staging / "_config.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    html = config.setdefault("html", {})
+    if edition.is_demo:
+        html["announcement"] = (
+            "Demonstration data: the figures on this site are synthetic, not Coventry's statistics."
+        )
+    # Every page says what it is: area, period, data source, code version and build date.
+    source = html_escape(one_line(edition.source_label()))
+    html["extra_footer"] = (
+        f'<p class="csa-edition">{edition.area.name}, {edition.params.period.span}. '
+        f"Data: {source}. Built {built:%d %B %Y} with csa-stats {__version__}.</p>"
+    )
+    write_text(config_path, yaml.safe_dump(config, sort_keys=False))
+
+
+def write_generated(generated: Path, edition: Edition, executed: Path, built: dt.date) -> None:
+    """Write the generated pages the hand-written ones include: the edition's details, what the
+    data hold, and the front page's serious-violence box (as its chapter wrote it; empty when
+    the chapter wrote none)."""
+    generated.mkdir(parents=True, exist_ok=True)
+    write_text(generated / "build_info.md", build_info(edition, built))
+    write_text(generated / "data_quality.md", data_statement(edition.incidents, edition.findings))
+    box = executed / paths.FRONT_PAGE_BOX
+    write_text(
+        generated / "serious_violence.md", box.read_text(encoding="utf-8") if box.is_file() else ""
+    )

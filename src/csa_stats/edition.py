@@ -1,0 +1,492 @@
+"""One validated edition, made once and handed to every chapter.
+
+The edition stage reads like the flow it starts: the policy files, the parameters, the area, the
+source's records, the period against the data, the ward populations, the supplementary indicators
+and the peer comparison. Every input is read and checked here, in ``csa-stats check`` and
+``csa-stats build`` alike, before any notebook runs: a wrong one stops the run with one line
+naming the parameter, or the file, column and row (a :class:`~csa_stats.errors.UserError`).
+
+What the stage makes is written once, whole or not at all, as a folder under ``_build/editions/``:
+each table as parquet and ``manifest.json``, which records the parameters (with the period end
+the data gave), the area, the months the data hold, what reading the source found, and the path
+and SHA-256 digest of every input and of every table written. Chapters open the folder
+(:func:`open_edition`); nothing re-reads or re-checks the raw inputs. The folder is named by the
+digest of the request (the parameters as given, every input's content, the reference files and
+the code that makes editions), so a folder can only ever answer for the inputs it was made from;
+an unchanged request finds it made and reads nothing else. The reference edition (the embedded
+demo data, every parameter at its default) is kept under the fixed name ``reference``: the
+executed chapters committed with the project open it there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csa_stats import __version__, paths
+from csa_stats.errors import UserError
+from csa_stats.files import file_digest, tree_digest, write_text
+from csa_stats.params import RunParameters, check_against_data, parse_parameters
+from csa_stats.reference.definitions import load_serious_violence
+from csa_stats.reference.policy import load_all
+from csa_stats.reference.taxonomy import Area, load_area
+from csa_stats.sources.indicators import read_indicator_table
+from csa_stats.sources.inputs import read_deadline
+from csa_stats.sources.population import read_lad_population, read_population
+from csa_stats.sources.registry import SOURCES
+from csa_stats.sources.schema import to_storage_types
+
+#: The tables an edition holds, by the name of the input they come from.
+PARTS: dict[str, str] = {
+    "data": "incidents.parquet",
+    "population": "population.parquet",
+    "indicators": "indicators.parquet",
+    "peers": "peers.parquet",
+    "peer_population": "peer_population.parquet",
+}
+#: Inputs every chapter depends on besides its own: the policy and reference files, and the code
+#: that makes editions.
+SHARED_INPUTS = ("reference", "edition_code")
+#: The folder of the reference edition (demo data, every parameter at its default).
+REFERENCE = "reference"
+#: Editions kept (the most recently used), besides the reference edition.
+KEEP = 6
+
+
+class EditionError(UserError):
+    """An edition cannot be opened (missing, or not what its manifest says)."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an edition is: its parameters, area and months, and each input's path and digest."""
+
+    key: str
+    parameters: dict[str, Any]
+    area: str
+    first_month: str
+    last_month: str
+    #: input name -> {"path": where it was read (empty: the embedded default), "sha256": digest}
+    inputs: dict[str, dict[str, str]]
+    #: part name -> SHA-256 of the table written
+    tables: dict[str, str]
+    findings: tuple[str, ...] = ()
+    peers_unplaced: int = 0
+    version: str = __version__
+
+    def digest(self, names: Iterable[str]) -> str:
+        """One digest of the resolved parameters and the named inputs (with the shared ones):
+        what a chapter that reads those inputs depends on."""
+        chosen = sorted({*names, *SHARED_INPUTS})
+        return _combine(
+            {
+                "parameters": json.dumps(self.parameters, sort_keys=True),
+                "area": self.area,
+                **{name: self.inputs.get(name, {}).get("sha256", "") for name in chosen},
+            }
+        )
+
+    def to_json(self) -> str:
+        """The manifest as JSON."""
+        return json.dumps({**self.__dict__, "findings": list(self.findings)}, indent=1) + "\n"
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        """The manifest in ``path``."""
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{**raw, "findings": tuple(raw.get("findings", ()))})
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A validated edition: its parameters (the period end resolved), area and tables.
+
+    Tables not opened (:func:`open_edition`'s ``parts``) are not there: asking for one is an
+    error, so a chapter reads only the inputs it declares, and its cache key holds them all.
+    """
+
+    manifest: Manifest
+    params: RunParameters
+    area: Area
+    tables: dict[str, pd.DataFrame | None] = field(repr=False)
+    folder: Path | None = None
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A table of the edition (``None``: the edition has none, as peers without ``--peers``)."""
+        if name not in self.tables:
+            raise EditionError(f"the edition was opened without its {name!r} table")
+        return self.tables[name]
+
+    def _required(self, name: str) -> pd.DataFrame:
+        table = self.table(name)
+        if table is None:
+            raise EditionError(f"the edition has no {name!r} table")
+        return table
+
+    @property
+    def incidents(self) -> pd.DataFrame:
+        """The validated tidy incident table."""
+        return self._required("data")
+
+    @property
+    def population(self) -> pd.DataFrame:
+        """Ward resident populations (``ward_code, ward_name, population``)."""
+        return self._required("population")
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """The supplementary indicators table."""
+        return self._required("indicators")
+
+    @property
+    def peers(self) -> pd.DataFrame | None:
+        """Every local authority's police.uk records in the period (``None`` without peers)."""
+        return self.table("peers")
+
+    @property
+    def peer_population(self) -> pd.DataFrame | None:
+        """The local authorities' populations (index: LAD code), with the peers."""
+        return self.table("peer_population")
+
+    @property
+    def findings(self) -> tuple[str, ...]:
+        """What reading the source found, in sentences."""
+        return self.manifest.findings
+
+    @property
+    def is_demo(self) -> bool:
+        """True when built from the embedded demonstration data."""
+        return self.params.source == "demo"
+
+    @property
+    def demo_populations(self) -> bool:
+        """True when the ward populations are the embedded demonstration values."""
+        return not self.params.population_path
+
+    @property
+    def data_span(self) -> tuple[pd.Period, pd.Period]:
+        """First and last month of the data."""
+        return pd.Period(self.manifest.first_month, "M"), pd.Period(self.manifest.last_month, "M")
+
+    def source_label(self) -> str:
+        """The data source in words (plain text: the pages escape it)."""
+        return SOURCES[self.params.source].describe(self.params.data_path)
+
+
+def _combine(parts: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(dict(parts), sort_keys=True).encode()).hexdigest()
+
+
+def _edition_code() -> str:
+    """Digest of the code that makes an edition: a change there makes every edition anew."""
+    package = Path(__file__).parent
+    modules = [
+        package / name for name in ("edition.py", "params.py", "paths.py", "files.py", "errors.py")
+    ]
+    parts = {str(p.name): file_digest(p) for p in modules}
+    for folder in ("sources", "reference"):
+        parts[folder] = tree_digest(package / folder, ["*.py"], exclude=["__pycache__"])
+    return _combine(parts)
+
+
+def _paths(params: RunParameters) -> dict[str, Path | None]:
+    """Where each input is read from (``None``: not given and no default)."""
+    peers = bool(params.peers_path)
+    return {
+        "data": Path(params.data_path) if params.data_path else paths.demo_incidents_path(),
+        "population": (
+            Path(params.population_path) if params.population_path else paths.demo_population_path()
+        ),
+        "indicators": (
+            Path(params.indicators_path) if params.indicators_path else paths.demo_indicators_path()
+        ),
+        "peers": Path(params.peers_path) if peers else None,
+        "peer_population": (
+            (
+                Path(params.peer_population_path)
+                if params.peer_population_path
+                else paths.reference_file(paths.PEER_POPULATION)
+            )
+            if peers
+            else None
+        ),
+    }
+
+
+def input_digests(params: RunParameters) -> dict[str, dict[str, str]]:
+    """Each input's path and content digest (the inputs' bytes, or police.uk's fingerprints), and
+    the reference files' and the edition code's. Cheap: nothing is parsed."""
+    where = _paths(params)
+    out: dict[str, dict[str, str]] = {}
+    for name, path in where.items():
+        if path is None:
+            continue
+        if name == "data":
+            digest = SOURCES[params.source].fingerprint(params)
+        elif name == "peers":
+            peers = params.model_copy(update={"data_path": params.peers_path})
+            digest = SOURCES["police-uk"].fingerprint(peers)
+        else:
+            digest = file_digest(path)
+        given = {
+            "data": params.data_path,
+            "population": params.population_path,
+            "indicators": params.indicators_path,
+            "peers": params.peers_path,
+            "peer_population": params.peer_population_path,
+        }[name]
+        out[name] = {"path": given, "sha256": digest}
+    out["reference"] = {"path": "", "sha256": tree_digest(paths.reference_dir(), ["*"])}
+    out["edition_code"] = {"path": "", "sha256": _edition_code()}
+    return out
+
+
+def _request_key(params: RunParameters, inputs: Mapping[str, Mapping[str, str]]) -> str:
+    """The digest that names an edition's folder: the parameters as given (no paths: an input
+    is its content) and every input's digest."""
+    given = params.model_dump(
+        exclude={
+            "data_path",
+            "population_path",
+            "indicators_path",
+            "peers_path",
+            "peer_population_path",
+            "lookups_path",
+        }
+    )
+    return _combine(
+        {
+            "parameters": json.dumps(given, sort_keys=True),
+            **{name: record["sha256"] for name, record in inputs.items()},
+            "version": __version__,
+        }
+    )
+
+
+def is_reference(params: RunParameters) -> bool:
+    """Whether these (requested) parameters make the reference edition: the embedded demo data
+    with every parameter at its default (a period end, if given, the data's last month)."""
+    default = parse_parameters({})
+    if params == default:
+        return True
+    if params.source != "demo" or params.data_path or params.period_end is None:
+        return False
+    last = pd.read_parquet(paths.demo_incidents_path(), columns=["month"])["month"].max()
+    return params == default.resolved(pd.Period(last, "M"))
+
+
+def _read(params: RunParameters, write_cache: bool) -> tuple[Edition, dict[str, pd.DataFrame]]:
+    """Read and check every input (the stage's work, in order); nothing is written but the
+    police.uk ingest's cache (when ``write_cache``)."""
+    load_all()
+    area = load_area(params.area)
+    where = _paths(params)
+    source = SOURCES[params.source]
+    with read_deadline(params.data_path or "the demo data"):
+        loaded = source.load(params, area, write_cache)
+    months = loaded.incidents["month"]
+    first, last = pd.Period(months.min(), "M"), pd.Period(months.max(), "M")
+    resolved = params.resolved(last)
+    check_against_data(resolved, first, last, load_serious_violence().min_months)
+    tables: dict[str, pd.DataFrame] = {"data": loaded.incidents}
+    population_path = where["population"]
+    assert population_path is not None
+    with read_deadline(str(population_path)):
+        tables["population"] = read_population(area, population_path)
+    indicators_path = where["indicators"]
+    assert indicators_path is not None
+    with read_deadline(str(indicators_path)):
+        tables["indicators"] = read_indicator_table(indicators_path)
+    unplaced = 0
+    if params.peers_path:
+        from csa_stats.sources.policeuk import ingest_force
+
+        peers_path, lad_path = where["peers"], where["peer_population"]
+        assert peers_path is not None and lad_path is not None
+        with read_deadline(params.peers_path):
+            tables["peer_population"] = read_lad_population(lad_path)
+            window = resolved.period
+            wanted = {str(p) for p in pd.period_range(window.start, window.end, freq="M")}
+            force = ingest_force(peers_path, Path(params.lookups_path), wanted)
+        tables["peers"] = force.records
+        unplaced = force.unplaced
+    manifest = Manifest(
+        key="",
+        parameters=json.loads(resolved.model_dump_json()),
+        area=area.key,
+        first_month=first.strftime("%Y-%m"),
+        last_month=last.strftime("%Y-%m"),
+        inputs={},
+        tables={},
+        findings=loaded.findings,
+        peers_unplaced=unplaced,
+    )
+    edition = Edition(manifest, resolved, area, dict.fromkeys(PARTS) | tables)
+    return edition, tables
+
+
+def prepare_edition(
+    values: Mapping[str, Any] | RunParameters,
+    *,
+    write: bool = True,
+    reuse: bool = True,
+    editions_dir: Path | None = None,
+) -> Edition:
+    """The edition for these parameters: every input read and checked, then written to its
+    folder under ``editions_dir`` (default ``_build/cache/editions``) when ``write``; an
+    unchanged request reuses the folder already made (``reuse``).
+
+    ``csa-stats check`` passes ``write=False, reuse=False``: it reads and checks everything and
+    writes nothing at all (not even the police.uk cache).
+
+    Raises
+    ------
+    UserError
+        The first input or parameter that is wrong, in one line naming it.
+    """
+    params = values if isinstance(values, RunParameters) else parse_parameters(dict(values))
+    load_all()  # a wrong policy file is named before any input is read
+    inputs = input_digests(params)
+    key = _request_key(params, inputs)
+    folder = (editions_dir or paths.editions_dir()) / (
+        REFERENCE if is_reference(params) else key[:16]
+    )
+    if reuse:
+        made = _made(folder, key)
+        if made is not None:
+            return made
+    edition, tables = _read(params, write_cache=write)
+    if not write:
+        return edition
+    return _write(edition, tables, inputs, key, folder)
+
+
+def _made(folder: Path, key: str) -> Edition | None:
+    """The edition in ``folder`` if it was made for ``key`` and its tables are whole."""
+    try:
+        manifest = Manifest.read(folder / paths.MANIFEST)
+    except (OSError, ValueError, TypeError):
+        return None
+    if manifest.key != key:
+        return None
+    try:
+        return open_edition(folder / paths.MANIFEST)
+    except EditionError:
+        return None
+
+
+def _write(
+    edition: Edition,
+    tables: dict[str, pd.DataFrame],
+    inputs: dict[str, dict[str, str]],
+    key: str,
+    folder: Path,
+) -> Edition:
+    """Write the tables and the manifest in a new folder beside ``folder``, then put it in
+    place: a reader finds the old edition or the new one, never half of one."""
+    parent = folder.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))
+    try:
+        digests = {}
+        for name, table in tables.items():
+            target = staged / PARTS[name]
+            table.to_parquet(target, index=name == "peer_population")
+            digests[name] = file_digest(target)
+        manifest = Manifest(
+            key=key,
+            parameters=edition.manifest.parameters,
+            area=edition.manifest.area,
+            first_month=edition.manifest.first_month,
+            last_month=edition.manifest.last_month,
+            inputs=inputs,
+            tables=digests,
+            findings=edition.manifest.findings,
+            peers_unplaced=edition.manifest.peers_unplaced,
+        )
+        write_text(staged / paths.MANIFEST, manifest.to_json())
+        old = parent / f".{folder.name}-old-{key[:8]}"
+        if folder.exists():
+            folder.rename(old)
+        staged.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return Edition(manifest, edition.params, edition.area, edition.tables, folder)
+
+
+def manifest_path(edition: Edition) -> str:
+    """The edition's manifest as the chapters are given it: relative to the project's root (the
+    executed chapters committed with the project name no path of one machine)."""
+    if edition.folder is None:
+        raise EditionError("the edition was not written (csa-stats check writes none)")
+    path = edition.folder / paths.MANIFEST
+    try:
+        return str(path.relative_to(paths.project_root()))
+    except ValueError:
+        return str(path)
+
+
+def open_edition(manifest: Path | str, parts: Iterable[str] | None = None) -> Edition:
+    """Open a written edition: its manifest (relative to the project's root, or absolute) and the
+    tables named in ``parts`` (default: all), each checked against its digest. No raw input is
+    read and nothing is re-validated.
+
+    Raises
+    ------
+    EditionError
+        If the manifest is missing or a table is not the one it lists.
+    """
+    path = Path(manifest)
+    if not path.is_absolute():
+        path = paths.project_root() / path
+    try:
+        record = Manifest.read(path)
+    except FileNotFoundError:
+        raise EditionError(
+            f"{path}: no such edition; `csa-stats build` makes it (or `make book` for the demo)"
+        ) from None
+    except (OSError, ValueError, TypeError) as error:
+        raise EditionError(f"{path}: not an edition's manifest ({error})") from None
+    params = RunParameters.model_validate(record.parameters)
+    wanted = list(PARTS) if parts is None else list(parts)
+    tables: dict[str, pd.DataFrame | None] = {}
+    for name in wanted:
+        if name not in PARTS:
+            raise EditionError(f"an edition has no {name!r} table (it has {', '.join(PARTS)})")
+        if name not in record.tables:
+            tables[name] = None
+            continue
+        table_path = path.parent / PARTS[name]
+        try:
+            same = file_digest(table_path) == record.tables[name]
+        except OSError:
+            same = False
+        if not same:
+            raise EditionError(f"{table_path}: not the table the manifest lists; build again")
+        table = pd.read_parquet(table_path)
+        tables[name] = to_storage_types(table) if name == "data" else table
+    return Edition(record, params, load_area(record.area), tables, path.parent)
+
+
+def prune(folder: Path | None = None, keep: int = KEEP) -> None:
+    """Remove all but the ``keep`` most recently made editions (the reference edition stays)."""
+    folder = folder or paths.editions_dir()
+    if not folder.is_dir():
+        return
+    made = sorted(
+        (p for p in folder.iterdir() if p.is_dir() and p.name != REFERENCE),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in made[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
