@@ -144,7 +144,7 @@ def _bounds(target: dict) -> dict:
     return {k: target[k] for k in ("low", "high", "inclusive")}
 
 
-RESULTS = paths.reference_dir() / calibrate.RESULTS_FILE
+RESULTS = paths.reference_file(paths.CALIBRATION)
 
 
 @pytest.mark.skipif(not RESULTS.exists(), reason="no committed calibration results")

@@ -240,7 +240,7 @@ def test_the_priority_caveats_name_the_parts_and_the_measures_tested(area, tmp_p
     from csa_stats.chapters import priority
     from csa_stats.chapters.context import open_chapter
 
-    ch = open_chapter(out_dir=tmp_path, period_end="2025-03")
+    ch = open_chapter(out_dir=tmp_path)  # the reference edition: the demo's 12 months to 2025-03
     places = priority.summary(ch, "public_places")
     caveats = places[places.index(":::{admonition} Caveats") :]
     # all twelve of the chapter's measures are in the demo data; the ASB types are ASB

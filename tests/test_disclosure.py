@@ -41,6 +41,7 @@ def test_the_ward_chapter_withholds_rates_and_changes_that_would_reveal_a_small_
 ) -> None:
     from csa_stats.chapters import wards
     from csa_stats.chapters.context import Chapter
+    from csa_stats.edition import in_memory
     from csa_stats.sources.population import read_population
 
     # Henley: 2 rapes in the period, 10 in the comparison; St Michael's: 6 and 6; Foleshill 9, 9.
@@ -49,10 +50,9 @@ def test_the_ward_chapter_withholds_rates_and_changes_that_would_reveal_a_small_
     rows += [("2024-06", "19", FOLESHILL)] * 9 + [("2023-06", "19", FOLESHILL)] * 9
     incidents = make_incidents(rows)
     ch = Chapter(
-        parse_parameters({"period_end": "2025-03"}),
-        area,
-        incidents,
-        read_population(area),
+        in_memory(
+            parse_parameters({"period_end": "2025-03"}), area, incidents, read_population(area)
+        ),
         tmp_path,
     )
     wards.counts_section(ch)
@@ -79,6 +79,7 @@ def test_a_sensitive_headline_series_with_small_months_is_not_charted(
     are not published, so neither is the chart nor its data; the trend is still stated."""
     from csa_stats.chapters import priority
     from csa_stats.chapters.context import Chapter
+    from csa_stats.edition import in_memory
     from csa_stats.sources.population import read_population
 
     months = [str(m) for m in pd.period_range("2021-04", "2025-03", freq="M")]
@@ -86,10 +87,9 @@ def test_a_sensitive_headline_series_with_small_months_is_not_charted(
     incidents = make_incidents(rows)
     incidents["hate"] = pd.array([True] * len(incidents), dtype="boolean")
     ch = Chapter(
-        parse_parameters({"period_end": "2025-03"}),
-        area,
-        incidents,
-        read_population(area),
+        in_memory(
+            parse_parameters({"period_end": "2025-03"}), area, incidents, read_population(area)
+        ),
         tmp_path,
     )
     text = priority.trend_section(ch, "exploitation")

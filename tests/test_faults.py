@@ -285,8 +285,8 @@ def test_publishing_to_a_read_only_disk_is_one_line_and_the_old_site_stays(
 def test_a_cached_chapter_edited_by_hand_is_run_again_not_served(tmp_path: Path) -> None:
     """A cache entry whose files are not the ones its run wrote (an output edited, a figure
     truncated) is run again; the published chapter is the true one."""
-    from csa_stats.build.pipeline import _run_or_reuse
-    from csa_stats.params import parse_parameters
+    from csa_stats.build.execute import run_or_reuse
+    from csa_stats.chapters import ChapterSpec
 
     source = tmp_path / "tiny.ipynb"
     source.write_text(
@@ -299,7 +299,7 @@ def test_a_cached_chapter_edited_by_hand_is_run_again_not_served(tmp_path: Path)
                         "id": "p",
                         "metadata": {"tags": ["parameters"]},
                         "outputs": [],
-                        "source": "period_end = ''",
+                        "source": "edition = ''",
                     },
                     {
                         "cell_type": "code",
@@ -322,17 +322,17 @@ def test_a_cached_chapter_edited_by_hand_is_run_again_not_served(tmp_path: Path)
             }
         )
     )
-    params = parse_parameters({"period_end": "2024-03"})
+    tiny = ChapterSpec("tiny", "tiny", "tiny", ())
     cache = tmp_path / "cache"
-    entry, ran = _run_or_reuse("tiny", params, source, cache, "k" * 32)
+    entry, ran = run_or_reuse(tiny, "", source, cache, "k" * 32)
     assert ran and "the true figure 42" in (entry / "tiny.ipynb").read_text()
-    assert _run_or_reuse("tiny", params, source, cache, "k" * 32)[1] is False  # whole: reused
+    assert run_or_reuse(tiny, "", source, cache, "k" * 32)[1] is False  # whole: reused
     notebook = entry / "tiny.ipynb"
     notebook.write_text(notebook.read_text().replace("the true figure 42", "the true figure 41"))
-    entry, ran = _run_or_reuse("tiny", params, source, cache, "k" * 32)
+    entry, ran = run_or_reuse(tiny, "", source, cache, "k" * 32)
     assert ran and "the true figure 42" in (entry / "tiny.ipynb").read_text()
     (entry / ".digests.json").write_text("{garbled")
-    assert _run_or_reuse("tiny", params, source, cache, "k" * 32)[1] is True
+    assert run_or_reuse(tiny, "", source, cache, "k" * 32)[1] is True
 
 
 def test_a_read_only_build_folder_is_one_line_and_nothing_changes(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def test_the_first_and_last_possible_periods_are_accepted() -> None:
 def test_only_the_default_demo_build_is_the_tested_reference(tmp_path) -> None:
     """Its executed notebooks are the ones kept in book/chapters; another period or source must
     not overwrite them."""
-    from csa_stats.build.pipeline import is_reference_build
+    from csa_stats.edition import is_reference as is_reference_build
 
     extract = tmp_path / "extract.csv"
     extract.write_text("incident_id\n")

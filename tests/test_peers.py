@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from csa_stats.analysis.peers import PeerError, funnel, read_lad_population
+from csa_stats.analysis.peers import funnel
+from csa_stats.sources.population import PeerError, read_lad_population
 
 
 def test_limits_are_exact_poisson_around_the_pooled_rate_and_nest() -> None:

@@ -6,6 +6,7 @@ Builds into temporary folders so the project's own site and notebooks are not to
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -137,7 +138,10 @@ def test_the_executed_notebook_keeps_its_outputs_and_hides_parameters(site) -> N
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
     assert injected[0].id == "injected-parameters"
-    assert 'period_end = "2024-03"' in injected[0].source
+    # its one parameter: the edition's manifest, which holds the period asked for
+    assert re.fullmatch(r'# Parameters\nedition = "[^"]+/manifest\.json"\n', injected[0].source)
+    manifest = json.loads(Path(injected[0].source.split('"')[1]).read_text())
+    assert manifest["parameters"]["period_end"] == "2024-03"
     assert sum(len(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code") >= 5
     # no run-time metadata: the same inputs give the same committed notebook, on any machine
     assert all("execution" not in c.metadata and "papermill" not in c.metadata for c in nb.cells)
@@ -226,7 +230,8 @@ def test_a_rebuild_runs_only_what_changed(site, tmp_path: Path, monkeypatch) -> 
     notebook changed: only it runs, the rest come from the cache, and the site is rebuilt."""
     import shutil
 
-    from csa_stats.build import pipeline
+    from csa_stats import paths
+    from csa_stats.build import execute, pipeline
 
     # a copy of the built site, notebooks and cache, so the other tests see the original
     for folder in ("html", "chapters", "cache"):
@@ -234,20 +239,20 @@ def test_a_rebuild_runs_only_what_changed(site, tmp_path: Path, monkeypatch) -> 
     html, chapters, cache = tmp_path / "html", tmp_path / "chapters", tmp_path / "cache"
     params = parse_parameters({"period_end": "2024-03"})
     calls: list[str] = []
-    real = pipeline.papermill.execute_notebook
+    real = execute.papermill.execute_notebook
 
     def counting(source: str, *args, **kwargs):
         calls.append(Path(source).stem)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline.papermill, "execute_notebook", counting)
-    stamp = (html / pipeline.STAMP).read_text()
+    monkeypatch.setattr(execute.papermill, "execute_notebook", counting)
+    stamp = (html / paths.SITE_MARKER).read_text()
     again = build(
         params, html, chapters, progress=False, today=dt.date(2026, 2, 1), cache_dir=cache
     )
     assert again.up_to_date and calls == []
     assert "Built 31 January 2026" in (html / "book/intro.html").read_text()
-    assert (html / pipeline.STAMP).read_text() == stamp
+    assert (html / paths.SITE_MARKER).read_text() == stamp
 
     edited = tmp_path / "notebooks"
     shutil.copytree(pipeline.paths.notebooks_dir(), edited)
@@ -269,7 +274,7 @@ def test_a_chapter_kernel_is_shut_down_without_a_sigint_but_can_still_be_interru
     import asyncio
     import signal
 
-    from csa_stats.build.pipeline import QuietShutdownKernelManager
+    from csa_stats.build.execute import QuietShutdownKernelManager
 
     class Recording(QuietShutdownKernelManager):
         sent: list[int] = []
@@ -297,7 +302,7 @@ def test_a_chapter_kernel_is_shut_down_without_a_sigint_but_can_still_be_interru
 def test_the_data_statement_counts_the_records_the_gaps_and_those_with_no_ward(
     make_incidents,
 ) -> None:
-    from csa_stats.build.pipeline import data_statement
+    from csa_stats.build.pages import data_statement
 
     SM, HENLEY = "E05001228", "E05001223"
     frame = make_incidents(

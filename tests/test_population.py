@@ -43,6 +43,7 @@ def test_an_unknown_ward_is_refused(area, tmp_path: Path) -> None:
 
 def test_real_ward_populations_carry_no_demonstration_note(tmp_path, area) -> None:
     from csa_stats.chapters.context import Chapter
+    from csa_stats.edition import in_memory
     from csa_stats.params import parse_parameters
     from csa_stats.paths import demo_population_path
 
@@ -52,7 +53,8 @@ def test_real_ward_populations_carry_no_demonstration_note(tmp_path, area) -> No
         ({"period_end": "2025-03"}, "demonstration values"),
         ({"period_end": "2025-03", "population_path": str(real)}, ""),
     ):
-        chapter = Chapter(parse_parameters(values), area, pd.DataFrame(), pd.DataFrame(), tmp_path)
+        edition = in_memory(parse_parameters(values), area, pd.DataFrame(), pd.DataFrame())
+        chapter = Chapter(edition, tmp_path)
         assert (
             (expected in chapter.population_note()) if expected else chapter.population_note() == ""
         )

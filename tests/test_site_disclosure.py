@@ -86,13 +86,11 @@ def _pinned(shown: list[int | None], total: int) -> list[int]:
 
 def _true_ward_counts(key: str) -> pd.Series:
     from csa_stats.analysis.measures import ward_measure_counts
-    from csa_stats.chapters.context import load_incidents
-    from csa_stats.params import parse_parameters
-    from csa_stats.reference.taxonomy import load_area
+    from csa_stats.edition import prepare_edition
 
-    params = parse_parameters(ONE_MONTH)
-    area = load_area("coventry")
-    counts = ward_measure_counts(load_incidents(params, area), params.period, [key], area)[key]
+    edition = prepare_edition(ONE_MONTH, write=False, reuse=False)
+    params, area = edition.params, edition.area
+    counts = ward_measure_counts(edition.incidents, params.period, [key], area)[key]
     return counts.rename(index=area.wards)
 
 

@@ -181,6 +181,30 @@ class Edition:
         return SOURCES[self.params.source].describe(self.params.data_path)
 
 
+def in_memory(
+    params: RunParameters,
+    area: Area,
+    incidents: pd.DataFrame,
+    population: pd.DataFrame | None = None,
+    indicators: pd.DataFrame | None = None,
+) -> Edition:
+    """An edition of tables already in hand (checked by the caller), written nowhere: for an
+    analyst's session or a test. The period end must be given."""
+    months = incidents["month"] if len(incidents) else pd.Series([pd.Timestamp("2000-01-01")])
+    manifest = Manifest(
+        key="",
+        parameters=json.loads(params.model_dump_json()),
+        area=area.key,
+        first_month=pd.Period(months.min(), "M").strftime("%Y-%m"),
+        last_month=pd.Period(months.max(), "M").strftime("%Y-%m"),
+        inputs={},
+        tables={},
+    )
+    tables: dict[str, pd.DataFrame | None] = dict.fromkeys(PARTS)
+    tables |= {"data": incidents, "population": population, "indicators": indicators}
+    return Edition(manifest, params, area, tables)
+
+
 def _combine(parts: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(dict(parts), sort_keys=True).encode()).hexdigest()
 

@@ -222,6 +222,20 @@ def measures_section(ch: Chapter, key: str) -> str:
     return block
 
 
+def trend_finding(label: str, change_pct: float, clear: bool) -> str:
+    """The headline series' underlying change in words (the trend chart's title).
+
+    Examples
+    --------
+    >>> trend_finding("Hate crime", -4.26, clear=True)
+    'Hate crime is falling by about 4.3% a year'
+    """
+    if not clear:
+        return f"{label} shows no clear underlying change"
+    direction = "falling" if change_pct < 0 else "rising"
+    return f"{label} is {direction} by about {abs(change_pct):.1f}% a year"
+
+
 def trend_section(ch: Chapter, key: str) -> str:
     """The headline series with its underlying level and change a year, from the same model as
     the serious-violence projection (:mod:`csa_stats.analysis.projection`), and its process-control chart
@@ -239,12 +253,7 @@ def trend_section(ch: Chapter, key: str) -> str:
         min_years_own_volatility=definition.min_years_own_volatility,
     )
     low, high = fit.annual_change_ci
-    direction = "falling" if fit.annual_change_pct < 0 else "rising"
-    finding = (
-        f"{measure.label} is {direction} by about {abs(fit.annual_change_pct):.1f}% a year"
-        if fit.is_clear
-        else f"{measure.label} shows no clear underlying change"
-    )
+    finding = trend_finding(measure.label, fit.annual_change_pct, fit.is_clear)
     first, last = series.index[0], series.index[-1]
     alt = (
         f"Line chart of {measure.label.lower()} each month from {first:%B %Y} to {last:%B %Y}, "

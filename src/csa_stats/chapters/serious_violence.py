@@ -129,16 +129,27 @@ def baseline_caveat(progress: Progress) -> str:
         else f"The baseline is {b.label}."
     ]
     if earlier is not None and earlier.count:
-        diff = 100.0 * ((b.count or 0) - earlier.count) / earlier.count
         lines.append(
-            f"In these data, {b.label} was {fmt_pct(abs(diff))} "
-            f"{'above' if diff >= 0 else 'below'} {earlier.label}."
+            baseline_against_year_before(b.label, b.count or 0, earlier.label, earlier.count)
         )
     if others:
         lines.append("Against the other baselines the status would be: " + "; ".join(others) + ".")
     if missing:
         lines.append(f"Not in the data: {', '.join(missing)}.")
     return " ".join(lines)
+
+
+def baseline_against_year_before(label: str, count: int, before: str, before_count: int) -> str:
+    """How the baseline year compares with the year before it, in the data.
+
+    Examples
+    --------
+    >>> baseline_against_year_before("2020", 900, "2019", 1000)
+    'In these data, 2020 was 10.0% below 2019.'
+    """
+    diff = 100.0 * (count - before_count) / before_count
+    side = "above" if diff >= 0 else "below"
+    return f"In these data, {label} was {fmt_pct(abs(diff))} {side} {before}."
 
 
 def rule_sentence(progress: Progress) -> str:

@@ -1,0 +1,134 @@
+"""The chapters' sentences, where they are made, against words written by hand.
+
+Each series below is built by hand so that its figures can be worked out on paper: monthly counts
+constant within each calendar year (so the months give no extra-Poisson variation), from April
+2017 to March 2025. The expected sentences were written from those sums, not from the code's
+output; swapping "above" for "below", "rise" for "fall" or "met" for "not met" fails them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from csa_stats.analysis.progress import assess
+from csa_stats.chapters import priority
+from csa_stats.chapters import serious_violence as sv
+from csa_stats.reference.definitions import load_serious_violence
+
+END = pd.Period("2025-03", "M")
+
+
+def by_year(per_month: dict[int, int]) -> pd.Series:
+    """Counts each month from April 2017 to March 2025: ``per_month[year]`` in every month."""
+    months = pd.date_range("2017-04", "2025-03", freq="MS")
+    return pd.Series([per_month[m.year] for m in months], index=months)
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return dataclasses.replace(load_serious_violence(), simulations=1000)
+
+
+@pytest.fixture(scope="module")
+def rising(definition):
+    # 2019: 65 a month (780), 2020: 60 (720), 2023: 90 (1,080), 2024: 100 (1,200), 2025: 110
+    counts = by_year({2017: 50, 2018: 55, 2019: 65, 2020: 60, 2021: 70, 2022: 80, 2023: 90,
+                      2024: 100, 2025: 110})  # fmt: skip
+    measure = definition.measures["serious_violence"]
+    return assess(counts, measure, END, 2020, "calendar", 2030, definition)
+
+
+@pytest.fixture(scope="module")
+def falling(definition):
+    # 2019: 105 a month (1,260), 2020: 100 (1,200), 2023: 70, 2024: 60 (720), 2025: 55
+    counts = by_year({2017: 120, 2018: 110, 2019: 105, 2020: 100, 2021: 90, 2022: 80, 2023: 70,
+                      2024: 60, 2025: 55})  # fmt: skip
+    measure = definition.measures["serious_violence"]
+    return assess(counts, measure, END, 2020, "calendar", 2030, definition)
+
+
+def test_the_latest_year_against_the_baseline_says_which_way_it_went(rising, falling) -> None:
+    assert sv.progress_sentence(rising).startswith(
+        "In 2024, the latest complete calendar year, 1,200 serious violence offences were "
+        "recorded against 720 in 2020: a clear rise (rose by 66.7%, from 720 to 1,200). "
+        # the latest 12 months: April to December 2024 at 100, January to March 2025 at 110
+        "In the 12 months to March 2025, 1,230 were recorded."
+    )
+    assert sv.progress_sentence(falling).startswith(
+        "In 2024, the latest complete calendar year, 720 serious violence offences were recorded "
+        "against 1,200 in 2020: a clear fall (fell by 40.0%, from 1,200 to 720). "
+        "In the 12 months to March 2025, 705 were recorded."
+    )
+
+
+def test_the_year_on_year_objective_is_met_only_when_the_latest_12_months_are_lower(
+    rising, falling
+) -> None:
+    # rising: 1,230 against 9 x 90 + 3 x 100 = 1,110 the year before
+    assert sv.year_on_year_sentence(rising).startswith(
+        "Year-on-year objective (not met): the 12 months to March 2025 were not lower than the "
+        "12 months before (rose by 10.8%, from 1,110 to 1,230;"
+    )
+    # falling: 705 against 9 x 70 + 3 x 60 = 810
+    assert sv.year_on_year_sentence(falling).startswith(
+        "Year-on-year objective (met): the 12 months to March 2025 were lower than the 12 months "
+        "before (fell by 13.0%, from 810 to 705;"
+    )
+
+
+def test_the_path_needed_is_a_fall_from_above_the_baseline_and_a_ceiling_from_below(
+    rising, falling
+) -> None:
+    # 69 months from March 2025 to December 2030: 5.75 years.
+    # rising: (720 / 1,230) ** (1 / 5.75) - 1 = -8.9% a year
+    assert sv.path_sentence(rising).startswith(
+        "Path needed: to finish 2030 below 2020, serious violence must fall by more than 8.9% a "
+        "year from the latest 12 months to December 2030;"
+    )
+    # falling: (1,200 / 705) ** (1 / 5.75) - 1 = +9.7% a year
+    assert sv.path_sentence(falling).startswith(
+        "Path needed: serious violence is already below 2020; it can rise by no more than 9.7% a "
+        "year to December 2030 and still finish below;"
+    )
+
+
+def test_the_verdict_names_the_status_and_the_baseline(rising, falling) -> None:
+    assert sv.verdict(rising).startswith("Serious violence is **off track**: on the projection,")
+    assert sv.verdict(rising).endswith(
+        "that the 2030 total is below the 2020 baseline of 720 offences."
+    )
+    assert sv.verdict(falling).startswith("Serious violence is **on track**: on the projection,")
+    assert sv.verdict(falling).endswith(
+        "that the 2030 total is below the 2020 baseline of 1,200 offences."
+    )
+
+
+def test_the_baseline_is_compared_with_the_year_before_it() -> None:
+    # 720 against 780: 7.7% below; 1,200 against 1,000: 20.0% above
+    assert sv.baseline_against_year_before("2020", 720, "2019", 780) == (
+        "In these data, 2020 was 7.7% below 2019."
+    )
+    assert sv.baseline_against_year_before("2020", 1200, "2019", 1000) == (
+        "In these data, 2020 was 20.0% above 2019."
+    )
+
+
+def test_the_baseline_caveat_uses_the_data(rising, falling) -> None:
+    assert "In these data, 2020 was 7.7% below 2019." in sv.baseline_caveat(rising)
+    assert "In these data, 2020 was 4.8% below 2019." in sv.baseline_caveat(falling)  # 1,200/1,260
+    assert sv.baseline_caveat(rising).startswith("Lockdowns in spring 2020 and early 2021")
+
+
+def test_a_priority_trend_says_falling_rising_or_no_clear_change() -> None:
+    assert priority.trend_finding("Hate crime", -4.26, clear=True) == (
+        "Hate crime is falling by about 4.3% a year"
+    )
+    assert priority.trend_finding("Anti-social behaviour", 2.04, clear=True) == (
+        "Anti-social behaviour is rising by about 2.0% a year"
+    )
+    assert priority.trend_finding("Robbery", -9.0, clear=False) == (
+        "Robbery shows no clear underlying change"
+    )
