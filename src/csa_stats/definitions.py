@@ -288,7 +288,11 @@ def select(incidents: pd.DataFrame, spec: dict[str, Any], area: Area) -> np.ndar
     if "hours" in spec:
         mask &= incidents["hour"].isin(spec["hours"]).fillna(False).to_numpy(dtype=bool)
     if spec.get("city_centre"):
-        mask &= (incidents["ward_code"] == area.city_centre_ward).fillna(False).to_numpy(dtype=bool)
+        if area.city_centre_ward is None:  # not defined for this area: it selects nothing
+            mask &= False
+        else:
+            centre = incidents["ward_code"] == area.city_centre_ward
+            mask &= centre.fillna(False).to_numpy(dtype=bool)
     if "any_of" in spec:
         either = np.zeros(len(incidents), dtype=bool)
         for sub in spec["any_of"]:
@@ -360,8 +364,11 @@ def _conditions(spec: dict[str, Any], area: Area) -> list[str]:
     if "hours" in spec:
         words.append(f"recorded {_hours(spec['hours'])}")
     if spec.get("city_centre"):
-        ward = area.wards.get(area.city_centre_ward, area.city_centre_ward)
-        words.append(f"in the city-centre ward ({ward})")
+        if area.city_centre_ward is None:
+            words.append("in the city-centre ward (not defined for this area)")
+        else:
+            ward = area.wards.get(area.city_centre_ward, area.city_centre_ward)
+            words.append(f"in the city-centre ward ({ward})")
     if "any_of" in spec:
         options = [", ".join(_conditions(sub, area)) or "any" for sub in spec["any_of"]]
         words.append(

@@ -62,3 +62,18 @@ def chapters_dir() -> Path:
 def build_dir() -> Path:
     """Jupyter Book output folder; the site is ``build_dir() / 'html'``."""
     return project_root() / "_build"
+
+
+def geography_dir() -> Path:
+    """The project's compact ONS reference geography (LSOA -> ward -> local authority), committed."""
+    return reference_dir() / "geography"
+
+
+def lookups_dir() -> Path:
+    """Where ``csa-stats fetch --lookups`` puts ONS's national lookups (git-ignored)."""
+    return project_root() / "data" / "lookups"
+
+
+def populations_dir() -> Path:
+    """Where ``csa-stats fetch --populations`` puts ward populations (git-ignored)."""
+    return project_root() / "data" / "populations"
