@@ -19,6 +19,11 @@ from csa_stats import paths
 from csa_stats.taxonomy import Area
 
 NOT_AVAILABLE = "not available from this source"
+#: Why a city-centre measure has no value for an area with no city-centre ward configured.
+CITY_CENTRE_UNDEFINED = (
+    "not defined for this area (no city-centre ward is configured for it in "
+    "data/reference/areas.yml)"
+)
 
 _LIST_KEYS = {
     "offence_codes": "offence_code",
@@ -254,8 +259,23 @@ def measure_filter(measure: Measure, incidents: pd.DataFrame) -> dict[str, Any]:
     return measure.filter
 
 
-def availability(measure: Measure, incidents: pd.DataFrame) -> str | None:
-    """``None`` when the source can provide the measure, else the reason it cannot."""
+def uses_city_centre(spec: dict[str, Any]) -> bool:
+    """Whether a filter (or any of its ``any_of`` alternatives) needs the city-centre ward."""
+    return bool(spec.get("city_centre")) or any(
+        uses_city_centre(sub) for sub in spec.get("any_of", [])
+    )
+
+
+def availability(measure: Measure, incidents: pd.DataFrame, area: Area | None = None) -> str | None:
+    """``None`` when the source can provide the measure, else the reason it cannot; given the
+    area, a city-centre measure of an area with no city-centre ward is "not defined for this
+    area" (:data:`CITY_CENTRE_UNDEFINED`)."""
+    if (
+        area is not None
+        and area.city_centre_ward is None
+        and (uses_city_centre(measure.filter) or uses_city_centre(measure.police_uk or {}))
+    ):
+        return CITY_CENTRE_UNDEFINED
     if measure.needs_field:
         return f"{NOT_AVAILABLE} (needs {measure.needs_field})"
     if is_police_uk(incidents):

@@ -42,7 +42,11 @@ def _withheld_or(fmt: Formatter) -> Formatter:
 
 def _keys(ch: Chapter) -> list[str]:
     definitions = load_definitions()
-    return [k for k in WARD_MEASURES if availability(definitions.measures[k], ch.incidents) is None]
+    return [
+        k
+        for k in WARD_MEASURES
+        if availability(definitions.measures[k], ch.incidents, ch.area) is None
+    ]
 
 
 def _safe_counts(ch: Chapter, window: Window) -> pd.DataFrame:
