@@ -50,14 +50,14 @@ def inputs_digest(params: RunParameters) -> str:
     """Digest of what every chapter depends on (everything but the chapter's own notebook)."""
     data = Path(params.data_path) if params.data_path else paths.demo_incidents_path()
     if params.source == "police-uk":
-        from csa_stats.sources.policeuk import find_files
+        from csa_stats.sources.policeuk import find_files, lookup_files
 
         # the ingest's own fingerprints: a folder's files (or a zip's members) and the lookups
         lookups = Path(params.lookups_path)
         data_digest = hashlib.sha256(
             "".join(
                 [f.fingerprint for f in find_files(data)]
-                + [f"{p.name}:{file_digest(p)}" for p in sorted(lookups.glob("*.csv"))]
+                + [f"{p.name}:{file_digest(p)}" for p in lookup_files(lookups)]
             ).encode()
         ).hexdigest()
     else:

@@ -25,6 +25,7 @@ from csa_stats.sources.policeuk import (
     PoliceUkError,
     csv_header,
     find_files,
+    lookup_files,
     positions,
     read_columns,
     read_lookup,
@@ -71,7 +72,7 @@ def read_lad_population(path: Path) -> pd.DataFrame:
 def lsoa_to_lad(lookups: Path) -> dict[str, str]:
     """LSOA 2021 code -> local authority code, from the ONS lookups (every LSOA they hold)."""
     mapping: dict[str, str] = {}
-    for file in sorted(lookups.glob("*.csv")):
+    for file in lookup_files(lookups):
         if {"LSOA21CD", "LAD22CD"} <= set(csv_header(file)):
             table = read_lookup(file, ["LSOA21CD", "LAD22CD"])
             mapping.update(zip(table["LSOA21CD"], table["LAD22CD"], strict=True))
