@@ -283,6 +283,19 @@ def lsoa11_table(extra: Iterable[Path] = ()) -> pd.DataFrame:
     return pairs.drop_duplicates("LSOA11CD").reset_index(drop=True)
 
 
+def lookup_folders() -> list[Path]:
+    """The folders of LSOA lookups a build reads: the committed ``data/reference/geography`` and,
+    if ``csa-stats fetch --lookups`` has made it, ``data/lookups``."""
+    fetched = paths.lookups_dir()
+    return [paths.geography_dir(), *([fetched] if fetched.is_dir() else [])]
+
+
+def placeable_lsoas(extra: Iterable[Path] = ()) -> set[str]:
+    """Every LSOA code the lookups place: each 2021 code, and each 2011 code with a successor
+    (the committed Coventry table and the ``extra`` 2011 -> 2021 lookups)."""
+    return set(lsoa_table()["LSOA21CD"]) | set(lsoa11_table(extra)["LSOA11CD"])
+
+
 def local_authorities(table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every local authority district in the table: ``lad_code``, ``lad_name``, by code."""
     table = lsoa_table() if table is None else table
