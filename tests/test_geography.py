@@ -225,3 +225,12 @@ def test_coverage_counts_each_authoritys_lsoas_reached() -> None:
         2,
     ]
     assert coverage.loc["E08000026", "coverage"] == pytest.approx(2 / 203)
+
+
+def test_the_placeable_codes_are_every_2021_lsoa_and_coventrys_changed_2011_ones() -> None:
+    from csa_stats.geography import lookup_folders, placeable_lsoas
+
+    codes = placeable_lsoas()
+    assert len(codes) == 35_672 + 8  # Coventry's 8 split 2011 LSOAs (PROVENANCE.md)
+    assert {"E01009703", "E01034740"} <= codes and "E01999999" not in codes
+    assert lookup_folders()[0] == paths.geography_dir()
