@@ -169,12 +169,13 @@ def test_a_near_miss_is_one_line_suggesting_close_names(text: str, suggestion: s
         resolve_area(text)
     message = str(raised.value)
     assert "\n" not in message and message.endswith(suggestion)
-    assert message.startswith(f"parameter area: {text!r} is not a local authority district")
+    assert message.startswith(f"parameter area: {text!r} is not in data/reference/areas.yml")
+    assert "nor a local authority district of England and Wales" in message
     assert isinstance(raised.value, KeyError)  # the CLI's user errors include KeyError
 
 
 def test_nothing_close_names_the_configured_areas_only() -> None:
-    with pytest.raises(KeyError, match=r"areas.yml \(coventry\)$"):
+    with pytest.raises(KeyError, match=r"\(configured: coventry\) nor a local .* Coventry\)$"):
         load_area("atlantis")
     with pytest.raises(AreaNotFoundError, match="E08000099"):
         resolve_area("E08000099")

@@ -442,9 +442,9 @@ def _not_found(query: str, lads: pd.DataFrame, configured: list[str]) -> str:
     close = [names[n] for n in difflib.get_close_matches(query.casefold(), names, n=3, cutoff=0.6)]
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     return (
-        f"parameter area: {query!r} is not a local authority district of England and Wales "
-        f"(an ONS code such as E08000026 or a name such as Coventry) nor an area configured in "
-        f"data/reference/areas.yml ({', '.join(configured) or 'none'}){hint}"
+        f"parameter area: {query!r} is not in data/reference/areas.yml (configured: "
+        f"{', '.join(configured) or 'none'}) nor a local authority district of England and Wales "
+        f"(an ONS code such as E08000026 or a name such as Coventry){hint}"
     )
 
 
