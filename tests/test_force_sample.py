@@ -13,8 +13,8 @@ import pytest
 
 from csa_stats import paths
 from csa_stats.geography import LSOA11_FILE, TABLE_FILE, areas_of_force, resolve_area
-from csa_stats.sources.force_sample import WEST_MIDLANDS, write_force_months
-from csa_stats.sources.ons_lookups import lsoa_codes_by_month
+from csa_stats.sources.force_sample import WEST_MIDLANDS, force_geography, write_force_months
+from csa_stats.sources.ons_lookups import lsoa_codes_by_month, unplaced_findings
 from csa_stats.sources.policeuk import find_files, ingest
 
 from .independent_count import Counted, count, read_places
@@ -96,3 +96,41 @@ def test_the_forces_authorities_are_found_from_its_files(files: Path) -> None:
     codes = {c for month in lsoa_codes_by_month(find_files(files)).values() for c in month}
     assert [a.lad_code for a in areas_of_force(codes)] == list(WEST_MIDLANDS)
     assert len(areas_of_force(codes, min_coverage=0)) == len(WEST_MIDLANDS) + 6  # + neighbours
+
+
+def test_with_a_fetched_2011_lookup_any_authoritys_2011_months_are_placed(tmp_path: Path) -> None:
+    """Birmingham's 2011-coded months with LSOAs that changed in 2021: unplaced (and said so)
+    with the committed lookups alone; counted as the independent count counts them with a
+    fetched lookup (here a hand-made one in its format: real 2011 codes of changed Birmingham
+    LSOAs, each given one of Birmingham's 2021 LSOAs as its successor)."""
+    fetched = tmp_path / "lookups"
+    fetched.mkdir()
+    lookup = fetched / "lsoa11_lsoa21_lad22_bestfit.csv"
+    lookup.write_text(
+        "LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,LAD22CD,LAD22NM\n"
+        "E01008900,Birmingham 900X,E01033620,Birmingham 620Y,E08000025,Birmingham\n"
+        "E01008902,Birmingham 902X,E01033622,Birmingham 622Y,E08000025,Birmingham\n"
+    )
+    geography = force_geography(lsoa11_extra=[lookup])
+    assert {"E01008900", "E01008902"} <= set(geography.lsoa_2011["E08000025"])
+    files = tmp_path / "police"
+    write_force_months(files, ["2020-04", "2020-05"], rows_per_month=6000, geography=geography)
+    lsoas = {c for m in _column(files, "LSOA code").values() for c in m}
+    assert {"E01008900", "E01008902"} <= lsoas
+
+    sources = find_files(files)
+    assert unplaced_findings(sources) == [
+        "2 months (2020-04 to 2020-05) are coded with 2011 LSOAs not in the lookups (E01008900, "
+        "E01008902); run `csa-stats fetch --lookups`, which downloads ONS's LSOA 2011 to 2021 "
+        "best-fit lookup into data/lookups/"
+    ]
+    assert unplaced_findings(sources, [fetched]) == []
+
+    geo = paths.geography_dir()
+    places = read_places(geo / TABLE_FILE, [geo / LSOA11_FILE, lookup])
+    expected = count(files, places, ["E08000025"]).areas["E08000025"]
+    result = ingest(files, resolve_area("Birmingham"), [geo, fetched])
+    assert (result.report.crimes, result.report.asb) == (expected.crimes, expected.asb)
+    assert result.report.lsoa_2011_rows > 0  # the two changed LSOAs' records, mapped
+    alone = ingest(files, resolve_area("Birmingham"), geo)
+    assert alone.report.crimes + alone.report.asb < expected.crimes + expected.asb

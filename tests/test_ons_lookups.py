@@ -26,16 +26,17 @@ from csa_stats.sources.ons_lookups import (
 )
 from csa_stats.sources.policeuk import find_files, load_lookups
 
-# Seven rows of a best-fit lookup, served out of order: made-up 2011 codes (all within ONS's 2011
-# range, none a 2021 code) whose successors are real Birmingham LSOAs (E08000025).
+# Seven rows of a best-fit lookup, served out of order: 2011 codes of Birmingham LSOAs that changed
+# in 2021 (within ONS's 2011 range, none a 2021 code), each paired with one of Birmingham's 2021
+# LSOAs (the pairs are made up; the codes are real).
 ROWS = [
-    ("E01000907", "E01033620"),
-    ("E01000901", "E01008881"),
-    ("E01000905", "E01033622"),
-    ("E01000902", "E01033623"),
-    ("E01000906", "E01033624"),
-    ("E01000903", "E01033625"),
-    ("E01000904", "E01033626"),
+    ("E01008914", "E01033620"),
+    ("E01008900", "E01008881"),
+    ("E01008908", "E01033622"),
+    ("E01008902", "E01033623"),
+    ("E01008912", "E01033624"),
+    ("E01008903", "E01033625"),
+    ("E01008904", "E01033626"),
 ]
 FIXTURE = [
     {
@@ -108,6 +109,15 @@ def server() -> Iterator[tuple[str, _State]]:
     httpd.shutdown()
 
 
+def test_the_fixtures_codes_are_what_it_says() -> None:
+    from csa_stats.geography import existed_in_2011, lsoa_table
+
+    current = set(lsoa_table()["LSOA21CD"])
+    birmingham = set(resolve_area("Birmingham").lsoas)
+    for old, new in ROWS:
+        assert existed_in_2011(old) and old not in current and new in birmingham
+
+
 def _offsets(state: _State) -> list[int]:
     return [int(q["resultOffset"]) for q in state.requests if "resultOffset" in q]
 
@@ -119,7 +129,7 @@ def test_the_pages_are_followed_and_written_as_one_sorted_lookup(server, tmp_pat
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,LAD22CD,LAD22NM"
     assert [line.split(",")[0] for line in lines[1:]] == sorted(old for old, _ in ROWS)
-    assert lines[1] == "E01000901,Birmingham 901X,E01008881,Birmingham 881Y,E08000025,Birmingham"
+    assert lines[1] == "E01008900,Birmingham 900X,E01008881,Birmingham 881Y,E08000025,Birmingham"
     # 3 rows a page: offsets 0, 3 and 6, each after the rows that came
     assert _offsets(state) == [0, 3, 6]
     assert not list(tmp_path.glob(".*"))  # the pages folder is gone
@@ -186,25 +196,25 @@ def test_nothing_to_fetch_is_a_clear_error() -> None:
 def test_a_year_of_2011_codes_names_its_months_and_the_fetch() -> None:
     # April 2019 to March 2020 coded with a Birmingham 2011 LSOA the committed lookups lack
     months = [f"2019-{m:02d}" for m in range(4, 13)] + [f"2020-{m:02d}" for m in range(1, 4)]
-    found = {m: ["E01000901", "E01009696", ""] for m in months} | {"2024-04": ["E01033620"]}
+    found = {m: ["E01008900", "E01009696", ""] for m in months} | {"2024-04": ["E01033620"]}
     unplaced = unplaced_lsoas(found, known={"E01009696", "E01033620"})
-    assert unplaced == {m: ["E01000901"] for m in months}
+    assert unplaced == {m: ["E01008900"] for m in months}
     assert describe_unplaced(unplaced) == [
         "12 months (2019-04 to 2020-03) are coded with 2011 LSOAs not in the lookups "
-        "(E01000901); run `csa-stats fetch --lookups`, which downloads ONS's LSOA 2011 to 2021 "
+        "(E01008900); run `csa-stats fetch --lookups`, which downloads ONS's LSOA 2011 to 2021 "
         "best-fit lookup into data/lookups/"
     ]
 
 
 def test_codes_in_no_lookup_at_all_are_told_apart() -> None:
     unplaced = {
-        "2019-04": ["E01000901", "E01000902", "E01000903", "E01000904"],
+        "2019-04": ["E01008900", "E01008902", "E01008903", "E01008904"],
         "2019-06": ["X01000001"],
         "2019-07": ["E01099999"],  # beyond the 2011 range, and not a 2021 code
     }
     assert describe_unplaced(unplaced) == [
-        "1 month (2019-04) is coded with 2011 LSOAs not in the lookups (E01000901, E01000902, "
-        "E01000903 and 1 more); run `csa-stats fetch --lookups`, which downloads ONS's LSOA 2011 "
+        "1 month (2019-04) is coded with 2011 LSOAs not in the lookups (E01008900, E01008902, "
+        "E01008903 and 1 more); run `csa-stats fetch --lookups`, which downloads ONS's LSOA 2011 "
         "to 2021 best-fit lookup into data/lookups/",
         "2 months (2019-06 to 2019-07) hold LSOA codes that are in no ONS lookup (E01099999, "
         "X01000001); their records are counted as outside the area",
@@ -217,12 +227,12 @@ def test_the_codes_of_each_months_files_are_read(tmp_path: Path) -> None:
         "Crime type,Last outcome category,Context\n"
     )
     for month, codes in {
-        "2019-04": ["E01000901", "", "E01009696"],
+        "2019-04": ["E01008900", "", "E01009696"],
         "2024-04": ["E01033620"],
     }.items():
         rows = "".join(f"c{i},{month},W,W,,,x,{c},n,Drugs,,\n" for i, c in enumerate(codes))
         (tmp_path / f"{month}-west-midlands-street.csv").write_text(header + rows)
     assert lsoa_codes_by_month(find_files(tmp_path)) == {
-        "2019-04": {"E01000901", "E01009696"},
+        "2019-04": {"E01008900", "E01009696"},
         "2024-04": {"E01033620"},
     }

@@ -33,14 +33,14 @@ def test_lookups_from_several_folders_are_read_together(tmp_path: Path) -> None:
     birmingham = resolve_area("Birmingham")
     fetched = tmp_path / "lookups"
     fetched.mkdir()
-    # a made-up 2011 code whose best-fit successor is Birmingham's E01033620 (in Ladywood)
+    # a Birmingham 2011 code (changed in 2021), given E01033620 (in Ladywood) as its successor
     (fetched / "lsoa11_lsoa21_lad22_bestfit.csv").write_text(
-        "LSOA11CD,LSOA21CD,LAD22CD\nE01000999,E01033620,E08000025\n"
+        "LSOA11CD,LSOA21CD,LAD22CD\nE01008900,E01033620,E08000025\n"
     )
     alone = load_lookups(paths.geography_dir(), birmingham)
     both = load_lookups([paths.geography_dir(), fetched], birmingham)
-    assert "E01000999" not in alone.index
-    assert both.loc["E01000999"].tolist() == [alone.loc["E01033620", "ward_code"], "2011"]
+    assert "E01008900" not in alone.index
+    assert both.loc["E01008900"].tolist() == [alone.loc["E01033620", "ward_code"], "2011"]
     assert len(both) == len(alone) + 1 == 659 + 1
 
 

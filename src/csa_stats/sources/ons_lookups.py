@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import pandas as pd
 import requests
 from tqdm import tqdm
 
-from csa_stats.geography import csv_bytes, existed_in_2011, write_atomically
+from csa_stats.geography import csv_bytes, existed_in_2011, placeable_lsoas, write_atomically
 from csa_stats.sources.fetch import FetchError
 
 #: ONS's Open Geography Portal feature service of the best-fit lookup (layer 0's query).
@@ -313,6 +313,27 @@ def describe_unplaced(unplaced: Mapping[str, Iterable[str]]) -> list[str]:
 
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def unplaced_findings(sources: Iterable[Any], lookups: Sequence[Path] = ()) -> list[str]:
+    """What to tell the user about the LSOA codes in police.uk files that no lookup places
+    (:func:`describe_unplaced`), for the ingest's report: the lookups are the committed tables
+    and the LSOA 2011 -> 2021 lookups in the ``lookups`` folders (such as ``data/lookups``).
+
+    Parameters
+    ----------
+    sources
+        The files (:func:`csa_stats.sources.policeuk.find_files`).
+    lookups
+        Folders of further lookups (the ingest's ``--lookups``).
+    """
+    from csa_stats.sources.policeuk import csv_header, lookup_files
+
+    extra = [
+        f for f in lookup_files(list(lookups)) if {"LSOA11CD", "LSOA21CD"} <= set(csv_header(f))
+    ]
+    known = placeable_lsoas(extra)
+    return describe_unplaced(unplaced_lsoas(lsoa_codes_by_month(sources), known))
 
 
 def lsoa_codes_by_month(sources: Iterable[Any]) -> dict[str, set[str]]:
