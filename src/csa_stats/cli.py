@@ -116,7 +116,11 @@ def _run_options(func: Any) -> Any:
         click.option(
             "--goal-year", type=WHOLE, help="Year of the partnership's goal (default 2030)."
         ),
-        click.option("--area", help="Area key in data/reference/areas.yml (default coventry)."),
+        click.option(
+            "--area",
+            help="A local authority: ONS code (E08000025), name (Birmingham) or a key of "
+            "data/reference/areas.yml (default coventry).",
+        ),
         click.option("--source", help="demo (default), extract or police-uk."),
         click.option(
             "--data", "data_path", help="Input for the source (police-uk: a folder or zip)."
