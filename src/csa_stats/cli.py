@@ -152,44 +152,123 @@ def make_demo() -> None:
 
 
 @main.command()
-@click.option("--force", required=True, help="Force as police.uk names its files: west-midlands.")
-@click.option("--from", "first", required=True, help="First month, YYYY-MM.")
-@click.option("--to", "last", required=True, help="Last month, YYYY-MM.")
+@click.option("--force", help="Force as police.uk names its files: west-midlands.")
+@click.option("--from", "first", help="First month, YYYY-MM.")
+@click.option("--to", "last", help="Last month, YYYY-MM.")
+@click.option(
+    "--lookups",
+    "lookups",
+    is_flag=True,
+    help="Download ONS's LSOA 2011 to 2021 best-fit lookup (for months coded with 2011 LSOAs).",
+)
+@click.option(
+    "--populations",
+    is_flag=True,
+    help="Download the Census 2021 population of each ward of --area (Nomis).",
+)
+@click.option("--area", help="For --populations: an ONS code, a name or an areas.yml key.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    default=Path("data/police-uk"),
-    show_default=True,
-    help="Folder for the month folders (git ignores data/police-uk).",
+    default=None,
+    help="Where to write (defaults: data/police-uk, data/lookups, "
+    "data/populations/<area>-ward-population.csv; all git-ignored).",
 )
 @click.option(
     "--base-url",
     default=None,
-    help="Where the monthly archives are (default: police.uk's data archive).",
+    help="Where the data are (default: police.uk's archive, ONS's or Nomis's service).",
 )
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def fetch(
-    force: str, first: str, last: str, out: Path, base_url: str | None, no_progress: bool
+    force: str | None,
+    first: str | None,
+    last: str | None,
+    lookups: bool,
+    populations: bool,
+    area: str | None,
+    out: Path | None,
+    base_url: str | None,
+    no_progress: bool,
 ) -> None:
-    """Download police.uk street-level files for a force and a range of months (the only command
-    that uses the network; an interrupted download resumes when run again)."""
-    from csa_stats.sources.fetch import DEFAULT_BASE_URL, FetchError
+    """Download public data: police.uk street-level files for a force and a range of months,
+    ONS's LSOA 2011 to 2021 lookup, or an area's ward populations (the only command that uses
+    the network; an interrupted download resumes when run again)."""
+    from csa_stats.sources.fetch import FetchError
+
+    police = force is not None or first is not None or last is not None
+    if not (police or lookups or populations):
+        _fail("say what to fetch: --force with --from and --to, --lookups, or --populations --area")
+    if sum([police, lookups, populations]) > 1:
+        _fail("fetch one thing at a time: police.uk files, --lookups or --populations")
+    try:
+        if lookups:
+            _fetch_lookups(out, base_url, no_progress)
+        elif populations:
+            _fetch_populations(area, out, base_url)
+        else:
+            _fetch_police_uk(force, first, last, out, base_url, no_progress)
+    except FetchError as error:
+        _fail(str(error), code=1)
+
+
+def _fetch_police_uk(
+    force: str | None,
+    first: str | None,
+    last: str | None,
+    out: Path | None,
+    base_url: str | None,
+    no_progress: bool,
+) -> None:
+    from csa_stats.sources.fetch import DEFAULT_BASE_URL
     from csa_stats.sources.fetch import fetch as run_fetch
 
+    if force is None or first is None or last is None:
+        _fail("police.uk files need --force, --from and --to")
+    assert force is not None and first is not None and last is not None  # for the type checker
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", force):
         _fail(f"parameter force: {force!r} is not a force as police.uk names it (west-midlands)")
     for name, value in (("from", first), ("to", last)):
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
             _fail(f"parameter {name}: {value!r} is not a month in the form YYYY-MM")
-    try:
-        result = run_fetch(
-            force, first, last, out, base_url or DEFAULT_BASE_URL, progress=not no_progress
-        )
-    except FetchError as error:
-        _fail(str(error), code=1)
+    out = out or Path("data/police-uk")
+    result = run_fetch(
+        force, first, last, out, base_url or DEFAULT_BASE_URL, progress=not no_progress
+    )
     click.echo(f"{len(result.files)} monthly files for {force} in {out}")
     if result.missing_months:
         click.echo(f"not in the archives: {', '.join(result.missing_months)}")
+
+
+def _fetch_lookups(out: Path | None, base_url: str | None, no_progress: bool) -> None:
+    from csa_stats import paths
+    from csa_stats.sources.ons_lookups import BEST_FIT_URL, fetch_lsoa_lookup
+
+    path = fetch_lsoa_lookup(
+        out or paths.lookups_dir(), base_url or BEST_FIT_URL, progress=not no_progress
+    )
+    rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
+    click.echo(f"ONS LSOA 2011 to 2021 best-fit lookup: {rows:,} rows in {path}")
+
+
+def _fetch_populations(area_text: str | None, out: Path | None, base_url: str | None) -> None:
+    from csa_stats import paths
+    from csa_stats.reference.taxonomy import load_area
+    from csa_stats.sources.nomis import NOMIS_URL, fetch_ward_populations
+
+    if not area_text:
+        _fail("--populations needs --area (an ONS code such as E08000026, or a name)")
+    assert area_text is not None
+    try:
+        area = load_area(area_text)
+    except UserError as error:
+        _fail(str(error))
+    out = out or paths.populations_dir() / f"{area.key}-ward-population.csv"
+    table = fetch_ward_populations(area, out, base_url or NOMIS_URL)
+    click.echo(
+        f"Census 2021 usual residents of {area.name}'s {len(table)} wards "
+        f"({table['population'].sum():,} in all) in {out}; build with --population {out}"
+    )
 
 
 if __name__ == "__main__":

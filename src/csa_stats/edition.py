@@ -41,7 +41,7 @@ from csa_stats.reference.taxonomy import Area, load_area
 from csa_stats.sources.indicators import read_indicator_table
 from csa_stats.sources.inputs import read_deadline
 from csa_stats.sources.population import read_lad_population, read_population
-from csa_stats.sources.registry import SOURCES
+from csa_stats.sources.registry import SOURCES, lookup_folders
 from csa_stats.sources.schema import to_storage_types
 
 #: The tables an edition holds, by the name of the input they come from.
@@ -339,7 +339,7 @@ def _read(params: RunParameters, write_cache: bool) -> tuple[Edition, dict[str, 
             tables["peer_population"] = read_lad_population(lad_path)
             window = resolved.period
             wanted = {str(p) for p in pd.period_range(window.start, window.end, freq="M")}
-            force = ingest_force(peers_path, Path(params.lookups_path), wanted)
+            force = ingest_force(peers_path, lookup_folders(params), wanted)
         tables["peers"] = force.records
         unplaced = force.unplaced
     manifest = Manifest(

@@ -94,7 +94,12 @@ class RunParameters(BaseModel):
         "calendar", description="kind of the baseline year: calendar or financial"
     )
     goal_year: int = Field(2030, ge=2000, le=2100, description="year of the partnership's goal")
-    area: str = Field("coventry", min_length=1, description="area key in data/reference/areas.yml")
+    area: str = Field(
+        "coventry",
+        min_length=1,
+        description="a local authority: its ONS code (E08000025), its name (Birmingham) or a key "
+        "of data/reference/areas.yml",
+    )
     source: str = Field(
         "demo", description="where the records come from: demo, extract or police-uk"
     )
@@ -103,7 +108,9 @@ class RunParameters(BaseModel):
         description="input for the source (police-uk: a folder or archive zip; default: the demo data)",
     )
     lookups_path: str = Field(
-        "", description="folder of the ONS LSOA-to-ward lookups (the police-uk source needs it)"
+        "",
+        description="folder of ONS LSOA-to-ward lookups for police.uk files (default: the "
+        "project's reference geography, and the national 2011 lookup once fetched)",
     )
     indicators_path: str = Field(
         "", description="supplementary indicators table (default: demonstration values)"
@@ -181,14 +188,6 @@ class RunParameters(BaseModel):
         source = SOURCES[self.source]
         if source.data_kind is not None and not self.data_path:
             raise ValueError(f"data_path: the {self.source} source needs a data path")
-        if self.peers_path and not self.lookups_path:
-            raise ValueError(
-                "lookups_path: the peer comparison needs the folder of ONS LSOA lookups"
-            )
-        if source.needs_lookups and not self.lookups_path:
-            raise ValueError(
-                f"lookups_path: the {self.source} source needs the folder of ONS LSOA-to-ward lookups"
-            )
         kinds = {**_PATH_KINDS, "data_path": source.data_kind or "file"}
         for name, kind in kinds.items():
             value = getattr(self, name)

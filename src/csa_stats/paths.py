@@ -134,3 +134,18 @@ def notebook_cache_dir(cache: Path | None = None) -> Path:
 def lock_path() -> Path:
     """The build lock: one build at a time."""
     return build_dir() / ".lock"
+
+
+def geography_dir() -> Path:
+    """The project's compact ONS reference geography (LSOA -> ward -> local authority), committed."""
+    return reference_dir() / "geography"
+
+
+def lookups_dir() -> Path:
+    """Where ``csa-stats fetch --lookups`` puts ONS's national lookups (git-ignored)."""
+    return project_root() / "data" / "lookups"
+
+
+def populations_dir() -> Path:
+    """Where ``csa-stats fetch --populations`` puts ward populations (git-ignored)."""
+    return project_root() / "data" / "populations"

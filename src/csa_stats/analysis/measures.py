@@ -392,7 +392,7 @@ def measure_changes(
     rows = []
     for key in keys:
         measure = (instead or {}).get(key) or definitions.measures[key]
-        reason = availability(measure, incidents)
+        reason = availability(measure, incidents, area)
         row: dict[str, object] = {"measure": key, "label": measure.label, "unit": measure.unit}
         if reason:
             row.update(available=False, note=str(reason))
@@ -458,7 +458,7 @@ def share_table(
     for part, whole in pairs:
         p, w = definitions[part], definitions[whole]
         row: dict[str, object] = {"part": p.label, "whole": w.label}
-        if availability(p, incidents) or availability(w, incidents):
+        if availability(p, incidents, area) or availability(w, incidents, area):
             row.update(current_pct=np.nan, previous_pct=np.nan, change_points=np.nan)
             row.update(unknown_current=pd.NA, unknown_previous=pd.NA)
             rows.append(row)
@@ -499,7 +499,7 @@ def victim_profile(
     neither, or the measure is not available.
     """
     measure = load_definitions().measures[key]
-    if availability(measure, incidents) is not None:
+    if availability(measure, incidents, area) is not None:
         return None
     if incidents["victim_sex"].isna().all() and incidents["victim_age_band"].isna().all():
         return None
@@ -531,7 +531,7 @@ def breakdown(
     ``None`` when the measure is not available or the column is not recorded.
     """
     measure = load_definitions().measures[key]
-    if availability(measure, incidents) is not None or incidents[column].isna().all():
+    if availability(measure, incidents, area) is not None or incidents[column].isna().all():
         return None
     chosen = incidents.loc[select_measure(incidents, measure, area)]
     table = change_by(chosen, params, column)
@@ -545,6 +545,6 @@ def ward_ranking(
 ) -> pd.DataFrame | None:
     """A measure by ward (see :func:`ward_changes`); ``None`` when the source cannot provide it."""
     measure = load_definitions().measures[key]
-    if availability(measure, incidents) is not None:
+    if availability(measure, incidents, area) is not None:
         return None
     return ward_changes(incidents.loc[select_measure(incidents, measure, area)], population, params)

@@ -407,7 +407,7 @@ def series_for(
     """The monthly series of a serious-violence measure, its proxy when the source cannot provide
     it, or the reason it is not available."""
     measure = definition.measures[key]
-    reason = availability(measure, incidents)
+    reason = availability(measure, incidents, area)
     is_proxy = False
     if reason is not None:
         if key not in definition.proxies:

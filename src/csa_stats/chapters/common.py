@@ -62,7 +62,8 @@ def ward_ranking_section(
     data and its alt text (:func:`withhold_small_ward_counts`).
     """
     p, c = ch.params.period, ch.params.comparison
-    centre = ch.area.wards[ch.area.city_centre_ward]
+    # None where the area has no city-centre ward configured: nothing is highlighted
+    centre = ch.area.wards.get(ch.area.city_centre_ward) if ch.area.city_centre_ward else None
     hidden = pd.DataFrame(False, index=wards.index, columns=wards.columns)
     if sensitive:
         wards, hidden = withhold_small_ward_counts(wards)
@@ -95,9 +96,14 @@ def ward_ranking_section(
             columns={"current": unit}
         ),
         alt,
-        f"{what.capitalize()} per 1,000 residents by ward, {p.label}. {centre}, the city centre, is "
-        "highlighted: its residents are few beside the people who visit, work and go out there, so "
-        "its rate per resident overstates the risk to any one person.",
+        f"{what.capitalize()} per 1,000 residents by ward, {p.label}."
+        + (
+            f" {centre}, the city centre, is highlighted: its residents are few beside the people "
+            "who visit, work and go out there, so its rate per resident overstates the risk to any "
+            "one person."
+            if centre
+            else ""
+        ),
         ch.out_dir,
     )
     columns = {

@@ -133,7 +133,7 @@ def _headline_series(ch: Chapter, key: str) -> tuple[Measure, pd.Series | None]:
     when the source cannot provide it)."""
     headline = _priority(key).headline
     measure = load_definitions().measures[headline]
-    if availability(measure, ch.incidents) is not None:
+    if availability(measure, ch.incidents, ch.area) is not None:
         return measure, None
     series = measures.monthly_measure(ch.incidents, headline, ch.area)
     return measure, series[series.index <= ch.params.period.end.start_time]
@@ -242,7 +242,7 @@ def trend_section(ch: Chapter, key: str) -> str:
     (:mod:`csa_stats.analysis.spc`)."""
     measure, series = _headline_series(ch, key)
     if series is None:
-        reason = availability(measure, ch.incidents)
+        reason = availability(measure, ch.incidents, ch.area)
         return (
             f"{measure.label}, this priority's headline series, is {reason}: no trend is shown.\n"
         )

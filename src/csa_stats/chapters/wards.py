@@ -37,7 +37,7 @@ def _keys(ch: Chapter) -> list[str]:
     return [
         k
         for k in definitions.ward_measures
-        if availability(definitions.measures[k], ch.incidents) is None
+        if availability(definitions.measures[k], ch.incidents, ch.area) is None
     ]
 
 

@@ -21,6 +21,11 @@ from csa_stats.reference.taxonomy import Area
 
 #: The reason a source cannot give a measure starts with these words.
 NOT_AVAILABLE = "not available from this source"
+#: Why a city-centre measure has no value for an area with no city-centre ward configured.
+CITY_CENTRE_UNDEFINED = (
+    "not defined for this area (no city-centre ward is configured for it in "
+    "data/reference/areas.yml)"
+)
 
 
 @dataclass(frozen=True)
@@ -309,8 +314,25 @@ def measure_filter(measure: Measure, incidents: pd.DataFrame) -> dict[str, Any]:
     return measure.filter
 
 
-def availability(measure: Measure, incidents: pd.DataFrame) -> NotAvailable | None:
-    """``None`` when the source can provide the measure, else why it cannot."""
+def uses_city_centre(spec: dict[str, Any]) -> bool:
+    """Whether a filter (or any of its ``any_of`` alternatives) needs the city-centre ward."""
+    return bool(spec.get("city_centre")) or any(
+        uses_city_centre(sub) for sub in spec.get("any_of", [])
+    )
+
+
+def availability(
+    measure: Measure, incidents: pd.DataFrame, area: Area | None = None
+) -> NotAvailable | None:
+    """``None`` when the source can provide the measure, else why it cannot; given the
+    area, a city-centre measure of an area with no city-centre ward is "not defined for this
+    area" (:data:`CITY_CENTRE_UNDEFINED`)."""
+    if (
+        area is not None
+        and area.city_centre_ward is None
+        and (uses_city_centre(measure.filter) or uses_city_centre(measure.police_uk or {}))
+    ):
+        return NotAvailable(CITY_CENTRE_UNDEFINED)
     if measure.needs_field:
         return NotAvailable(f"{NOT_AVAILABLE} (needs {measure.needs_field})")
     if is_police_uk(incidents):
@@ -345,7 +367,11 @@ def select(incidents: pd.DataFrame, spec: dict[str, Any], area: Area) -> np.ndar
     if "hours" in spec:
         mask &= incidents["hour"].isin(spec["hours"]).fillna(False).to_numpy(dtype=bool)
     if spec.get("city_centre"):
-        mask &= (incidents["ward_code"] == area.city_centre_ward).fillna(False).to_numpy(dtype=bool)
+        if area.city_centre_ward is None:  # not defined for this area: it selects nothing
+            mask &= False
+        else:
+            centre = incidents["ward_code"] == area.city_centre_ward
+            mask &= centre.fillna(False).to_numpy(dtype=bool)
     if "any_of" in spec:
         either = np.zeros(len(incidents), dtype=bool)
         for sub in spec["any_of"]:
@@ -417,8 +443,11 @@ def _conditions(spec: dict[str, Any], area: Area) -> list[str]:
     if "hours" in spec:
         words.append(f"recorded {_hours(spec['hours'])}")
     if spec.get("city_centre"):
-        ward = area.wards.get(area.city_centre_ward, area.city_centre_ward)
-        words.append(f"in the city-centre ward ({ward})")
+        if area.city_centre_ward is None:
+            words.append("in the city-centre ward (not defined for this area)")
+        else:
+            ward = area.wards.get(area.city_centre_ward, area.city_centre_ward)
+            words.append(f"in the city-centre ward ({ward})")
     if "any_of" in spec:
         options = [", ".join(_conditions(sub, area)) or "any" for sub in spec["any_of"]]
         words.append(

@@ -14,19 +14,19 @@ import pandas as pd
 import yaml
 
 from csa_stats import paths
-from csa_stats.errors import ParameterError
 
 
 @dataclass(frozen=True)
 class Area:
-    """A local authority the publication can be built for."""
+    """A local authority the publication can be built for (see :mod:`csa_stats.geography`)."""
 
     key: str
     name: str
     lad_code: str
-    census_2021_population: int
-    city_centre_ward: str
+    census_2021_population: int | None  # None where data/reference/areas.yml does not give it
+    city_centre_ward: str | None  # None: no city-centre ward configured for this area
     wards: dict[str, str]  # ward code -> ward name
+    lsoas: tuple[str, ...] = ()  # its LSOA 2021 codes, from the ONS lookup
 
     @property
     def ward_codes(self) -> list[str]:
@@ -77,29 +77,18 @@ def reference_lists(path: Path | None = None) -> dict[str, list[str]]:
 
 
 def load_area(key: str = "coventry", path: Path | None = None) -> Area:
-    """Return the named area from ``areas.yml``.
+    """Return an area: a key of ``areas.yml``, or any local authority district of England and
+    Wales by its ONS code or name (:func:`csa_stats.geography.resolve_area`). Its wards and
+    LSOAs come from the ONS lookup (``data/reference/geography/``).
 
     Raises
     ------
     ParameterError
-        If the area is not configured, naming the ones that are.
+        If no area matches, naming the configured ones and the closest names.
     """
-    path = path or paths.reference_file(paths.AREAS)
-    areas = _read_yaml(path)
-    if key not in areas:
-        raise ParameterError(
-            f"parameter area: {key!r} is not in data/reference/{path.name} "
-            f"(configured: {', '.join(sorted(areas))})"
-        )
-    entry = areas[key]
-    return Area(
-        key=key,
-        name=str(entry["name"]),
-        lad_code=str(entry["lad_code"]),
-        census_2021_population=int(entry["census_2021_population"]),
-        city_centre_ward=str(entry["city_centre_ward"]),
-        wards={str(code): str(name) for code, name in entry["wards"].items()},
-    )
+    from csa_stats.reference.geography import resolve_area
+
+    return resolve_area(key, areas_path=path or paths.reference_file(paths.AREAS))
 
 
 def financial_year_presets(path: Path | None = None) -> dict[str, str]:

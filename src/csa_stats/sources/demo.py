@@ -434,6 +434,9 @@ def generate_incidents(
         The tidy incident table, one row per crime or ASB report, April 2017 to March 2025.
     """
     area = area or load_area("coventry")
+    centre = area.city_centre_ward
+    if centre is None:  # the demo's story is a city centre's (St Michael's in Coventry)
+        raise ValueError(f"the demonstration data need a city-centre ward; {area.name} has none")
     a = assumptions or load_assumptions()
     streams = random_streams(int(a["seed"]))
     years = list(a["financial_years"])
@@ -469,8 +472,8 @@ def generate_incidents(
             "month": months[month_index].start_time,
             "ward_code": np.concatenate(
                 [
-                    _draw_wards(rng, crime_wards, crime_codes, tilt, area.city_centre_ward),
-                    _draw_wards(rng, asb_wards, asb_codes, {}, area.city_centre_ward),
+                    _draw_wards(rng, crime_wards, crime_codes, tilt, centre),
+                    _draw_wards(rng, asb_wards, asb_codes, {}, centre),
                 ]
             ),
             "year": np.array(years, dtype=object)[month_index // 12],

@@ -23,13 +23,14 @@ not read the CSVs again. Cache files are written whole, then renamed into place.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -396,8 +397,23 @@ def _categorical(values: list[str] | np.ndarray, positions: np.ndarray) -> pd.Ca
 
 
 def csv_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig") as handle:
+    """A lookup CSV's column names (the file plain or gzip-compressed, ``.csv.gz``)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig") as handle:
         return handle.readline().strip().split(",")
+
+
+def lookup_files(lookups: Path | Sequence[Path]) -> list[Path]:
+    """The lookup CSVs (``*.csv`` and ``*.csv.gz``) in one folder or several, in a fixed order:
+    such as the committed ``data/reference/geography`` and ``data/lookups``, where
+    ``csa-stats fetch --lookups`` puts ONS's national LSOA 2011 -> 2021 lookup."""
+    folders = [lookups] if isinstance(lookups, Path) else list(lookups)
+    files: list[Path] = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise PoliceUkError(f"{folder}: no such folder of ONS lookups")
+        files += sorted({*folder.glob("*.csv"), *folder.glob("*.csv.gz")})
+    return files
 
 
 def read_lookup(file: Path, columns: list[str]) -> pd.DataFrame:
@@ -414,17 +430,19 @@ def read_lookup(file: Path, columns: list[str]) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def load_lookups(folder: Path, area: Area) -> pd.DataFrame:
+def load_lookups(folder: Path | Sequence[Path], area: Area) -> pd.DataFrame:
     """LSOA code (2011 or 2021) -> ward code and the code's vintage, for every LSOA in the area.
 
     Reads the ONS LSOA 2021 -> ward -> LAD lookups (files with columns LSOA21CD, WD22CD, LAD22CD)
-    and LSOA 2011 -> 2021 lookups (LSOA11CD, LSOA21CD) found in ``folder``.
+    and LSOA 2011 -> 2021 lookups (LSOA11CD, LSOA21CD) found in ``folder`` (or in each of
+    several folders; plain or gzip-compressed CSV).
     """
-    if not folder.is_dir():
-        raise PoliceUkError(f"{folder}: no such folder of ONS lookups")
+    files = lookup_files(folder)
+    if not isinstance(folder, Path):
+        folder = Path(", ".join(str(f) for f in folder))  # as messages name it
     to_ward: list[pd.DataFrame] = []
     successors: list[pd.DataFrame] = []
-    for file in sorted(folder.glob("*.csv")):
+    for file in files:
         header = csv_header(file)
         if {"LSOA21CD", "WD22CD", "LAD22CD"} <= set(header):
             table = read_lookup(file, ["LSOA21CD", "WD22CD", "LAD22CD"])
@@ -454,15 +472,13 @@ def load_lookups(folder: Path, area: Area) -> pd.DataFrame:
     return table.rename_axis("lsoa_code")
 
 
-def load_force_lookups(folder: Path) -> pd.DataFrame:
+def load_force_lookups(folder: Path | Sequence[Path]) -> pd.DataFrame:
     """LSOA code (2011 or 2021) -> ward and local authority codes, for every LSOA the lookups hold
     (a whole force, or England and Wales): the same lookups, and the same rule for 2011 codes, as
     :func:`load_lookups`, without the area."""
-    if not folder.is_dir():
-        raise PoliceUkError(f"{folder}: no such folder of ONS lookups")
     to_ward: list[pd.DataFrame] = []
     successors: list[pd.DataFrame] = []
-    for file in sorted(folder.glob("*.csv")):
+    for file in lookup_files(folder):
         header = csv_header(file)
         if {"LSOA21CD", "WD22CD", "LAD22CD"} <= set(header):
             to_ward.append(read_lookup(file, ["LSOA21CD", "WD22CD", "LAD22CD"]))
@@ -497,7 +513,9 @@ class ForceRecords:
     no_location: int
 
 
-def ingest_force(path: Path, lookups: Path, months: set[str] | None = None) -> ForceRecords:
+def ingest_force(
+    path: Path, lookups: Path | Sequence[Path], months: set[str] | None = None
+) -> ForceRecords:
     """Read police.uk files for every local authority the lookups place them in, with the same
     reading, checks and offence coding as :func:`ingest` (``months``: only those files).
 
@@ -702,11 +720,11 @@ def _read_cache_entry(cached: Path) -> Ingested | None:
     return Ingested(incidents, report, from_cache=True)
 
 
-def _cache_key(sources: list[SourceFile], lookups: Path, area: Area) -> str:
+def _cache_key(sources: list[SourceFile], lookups: Path | Sequence[Path], area: Area) -> str:
     digest = hashlib.sha256()
     for source in sources:
         digest.update(source.fingerprint.encode())
-    for file in sorted(lookups.glob("*.csv")):
+    for file in lookup_files(lookups):
         stat = file.stat()
         digest.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     digest.update(area.key.encode())
@@ -729,7 +747,7 @@ def _write_parquet(incidents: pd.DataFrame, path: Path) -> None:
 def ingest(
     path: Path,
     area: Area,
-    lookups: Path,
+    lookups: Path | Sequence[Path],
     cache_dir: Path | None = None,
     write_cache: bool = True,
 ) -> Ingested:

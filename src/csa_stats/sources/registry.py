@@ -45,8 +45,6 @@ class Source:
     name: str
     #: What the data path must be; ``None``: the source needs no path (it has a default).
     data_kind: Kind | None
-    #: Whether the ONS LSOA lookups are needed to place the records in wards.
-    needs_lookups: bool
     #: The source in words for the pages, from the data path: plain text, which the pages escape
     #: (a file name is the user's).
     describe: Callable[[str], str]
@@ -93,13 +91,20 @@ def _load_extract(params: RunParameters, area: Area, write_cache: bool) -> Loade
 # --- police.uk street-level files ---------------------------------------------------------------
 
 
+def lookup_folders(params: RunParameters) -> list[Path]:
+    """The ONS lookups police.uk records are placed with: the folder given, or the project's
+    committed reference geography (and the national 2011 lookup, once fetched)."""
+    from csa_stats.reference.geography import lookup_folders as committed
+
+    return [Path(params.lookups_path)] if params.lookups_path else committed()
+
+
 def _policeuk_fingerprint(params: RunParameters) -> str:
-    from csa_stats.sources.policeuk import find_files
+    from csa_stats.sources.policeuk import find_files, lookup_files
 
     # the ingest's own fingerprints: a folder's files (or a zip's members), and the lookups' bytes
-    lookups = Path(params.lookups_path)
     parts = [f.fingerprint for f in find_files(Path(params.data_path))]
-    parts += [f"{p.name}:{_file_sha256(p)}" for p in sorted(lookups.glob("*.csv"))]
+    parts += [f"{p.name}:{_file_sha256(p)}" for p in lookup_files(lookup_folders(params))]
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
@@ -109,7 +114,7 @@ def _load_policeuk(params: RunParameters, area: Area, write_cache: bool) -> Load
     ingested = ingest(
         Path(params.data_path),
         area,
-        Path(params.lookups_path),
+        lookup_folders(params),
         paths.policeuk_cache_dir(),
         write_cache=write_cache,
     )
@@ -122,7 +127,6 @@ SOURCES: dict[str, Source] = {
         Source(
             name="demo",
             data_kind=None,
-            needs_lookups=False,
             describe=lambda _path: "synthetic demonstration data (not real police records)",
             fingerprint=lambda params: _file_sha256(_demo_path(params)),
             load=_load_demo,
@@ -130,7 +134,6 @@ SOURCES: dict[str, Source] = {
         Source(
             name="extract",
             data_kind="file",
-            needs_lookups=False,
             describe=lambda path: f"partnership extract {Path(path).name}",
             fingerprint=lambda params: _file_sha256(Path(params.data_path)),
             load=_load_extract,
@@ -138,7 +141,6 @@ SOURCES: dict[str, Source] = {
         Source(
             name="police-uk",
             data_kind="file or folder",
-            needs_lookups=True,
             describe=lambda path: f"police.uk street-level data ({Path(path).name})",
             fingerprint=_policeuk_fingerprint,
             load=_load_policeuk,
