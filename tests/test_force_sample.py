@@ -134,3 +134,27 @@ def test_with_a_fetched_2011_lookup_any_authoritys_2011_months_are_placed(tmp_pa
     assert result.report.lsoa_2011_rows > 0  # the two changed LSOAs' records, mapped
     alone = ingest(files, resolve_area("Birmingham"), geo)
     assert alone.report.crimes + alone.report.asb < expected.crimes + expected.asb
+
+
+def test_every_authority_of_the_force_from_one_read_counts_what_each_read_alone_counts(
+    files: Path, independent: Counted, tmp_path: Path
+) -> None:
+    from csa_stats.sources import policeuk
+
+    areas = [resolve_area(lad) for lad in WEST_MIDLANDS]
+    before = policeuk.READS
+    together = policeuk.ingest_areas(files, areas, paths.geography_dir(), tmp_path / "cache")
+    assert policeuk.READS == before + 1  # the files read once for all seven
+    for area in areas:
+        expected = independent.areas[area.lad_code]
+        report = together[area.key].report
+        assert (report.crimes, report.asb) == (expected.crimes, expected.asb), area.name
+        assert report.duplicate_rows == expected.repeated, area.name
+        assert report.outside_area == expected.outside, area.name
+        alone = ingest(files, area, paths.geography_dir())  # no cache: a read of its own
+        assert report == alone.report, area.name
+        pd.testing.assert_frame_equal(together[area.key].incidents, alone.incidents)
+    # each area was cached as if read alone: a build of any one of them reads nothing again
+    again = policeuk.READS
+    cached = ingest(files, areas[1], paths.geography_dir(), tmp_path / "cache")
+    assert cached.from_cache and policeuk.READS == again

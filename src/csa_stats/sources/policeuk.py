@@ -288,6 +288,7 @@ class _FileCounts:
     no_location: int = 0
     outside_area: int = 0
     duplicates: int = 0
+    placed: int = 0  # rows with a known crime type and an LSOA (in the lookups or not)
     unknown: dict[str, int] = field(default_factory=dict)
 
 
@@ -345,11 +346,13 @@ def select_rows(
     ids = _as_text(table.column("Crime ID").filter(pa.array(keep)), source)
     first = _first_of_each_id(ids)
     counts.duplicates = int(len(first) - np.count_nonzero(first))
+    counts.placed = int(np.count_nonzero(type_ok & located))
     kept = {
-        "incident_id": _with_asb_ids(ids, source).filter(pa.array(first)),
+        "incident_id": _with_asb_ids(ids, source, np.flatnonzero(keep)).filter(pa.array(first)),
         "type_pos": type_pos[keep][first],
         "lookup_row": position[keep][first],
         "file": np.full(int(np.count_nonzero(first)), number, dtype=np.int32),
+        "duplicate_row": position[keep][~first],
     }
     return kept, counts
 
@@ -363,13 +366,15 @@ def _first_of_each_id(ids: pa.Array) -> np.ndarray:
     return (codes > before) | (codes < 0)
 
 
-def _with_asb_ids(ids: pa.Array, source: SourceFile) -> pa.Array:
-    """ASB records have no Crime ID: each gets one from its file and its place among the file's
-    kept records (``PUK-<month>-<force>-<n>``), made in Arrow, not row by row."""
+def _with_asb_ids(ids: pa.Array, source: SourceFile, rows: np.ndarray) -> pa.Array:
+    """ASB records have no Crime ID: each gets one from its file and its row there (``rows``:
+    each kept record's row in the file), ``PUK-<month>-<force>-<row>``, made in Arrow, not row by
+    row. The row, not the place among the records kept, so that a record has the same id whichever
+    areas are read with it."""
     blank = pc.is_null(ids).to_numpy(zero_copy_only=False)
     if not blank.any():
         return ids
-    places = pa.array(np.arange(len(blank)), mask=~blank)
+    places = pa.array(rows, mask=~blank)
     made = pc.binary_join_element_wise(
         f"PUK-{source.month}-{source.force}-", pc.cast(places, pa.string()), ""
     )
@@ -569,36 +574,103 @@ def ingest_force(
 def read_area(
     sources: list[SourceFile], lookup: pd.DataFrame, area: Area, workers: int | None = None
 ) -> tuple[pd.DataFrame, IngestReport]:
-    """Every file's records in the area as the tidy table, and the report. Files are read in
-    parallel threads (Arrow's reader releases the interpreter while it parses); each thread
-    returns its file's kept records as arrays, which are put together here from codes."""
-    lsoas = pa.array(lookup.index.to_numpy(dtype=str))
+    """Every file's records in the area as the tidy table, and the report
+    (:func:`read_areas` for one area)."""
+    return read_areas(sources, {area.key: (area, lookup)}, workers)[area.key]
+
+
+def read_areas(
+    sources: list[SourceFile],
+    areas: dict[str, tuple[Area, pd.DataFrame]],
+    workers: int | None = None,
+) -> dict[str, tuple[pd.DataFrame, IngestReport]]:
+    """Every file's records in each of several areas (each with its lookup, from
+    :func:`load_lookups`) as a tidy table each, and each area's report, from one read of the
+    files: the same tables and reports as reading the files once for each area.
+
+    Files are read in parallel threads (Arrow's reader releases the interpreter while it parses);
+    each thread returns its file's kept records as arrays, which are put together here from
+    codes, then split by area.
+    """
+    keys = list(areas)
+    # An LSOA lies in one local authority; a 2011 code whose successors lie in two keeps the
+    # first area's (the areas' lookups never overlap otherwise).
+    combined = pd.concat(
+        [lookup.assign(area=number) for number, (_, lookup) in enumerate(areas.values())]
+    )
+    combined = combined[~combined.index.duplicated()]
+    lsoas = pa.array(combined.index.to_numpy(dtype=str))
     police_types = reference_lists()["police_uk_types"]
     types = pa.array(police_types)
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         parts = list(
             pool.map(lambda ns: select_rows(ns[1], ns[0], lsoas, types), enumerate(sources))
         )
-    report = IngestReport(files=len(sources))
+    common = IngestReport(files=len(sources))
     months = sorted({s.month for s in sources})
-    report.first_month, report.last_month = months[0], months[-1]
+    common.first_month, common.last_month = months[0], months[-1]
     every = pd.period_range(months[0], months[-1], freq="M").strftime("%Y-%m")
-    report.missing_months = [m for m in every if m not in set(months)]
+    common.missing_months = [m for m in every if m not in set(months)]
     unknown: dict[str, int] = {}
+    placed = 0
     for _, counts in parts:
-        report.rows_read += counts.rows
-        report.no_location += counts.no_location
-        report.outside_area += counts.outside_area
-        report.duplicate_rows += counts.duplicates
+        common.rows_read += counts.rows
+        common.no_location += counts.no_location
+        placed += counts.placed
         for name, n in counts.unknown.items():
             unknown[name] = unknown.get(name, 0) + n
-    report.unknown_crime_types = dict(sorted(unknown.items()))
+    common.unknown_crime_types = dict(sorted(unknown.items()))
 
     def joined(key: str) -> np.ndarray:
         return np.concatenate([kept[key] for kept, _ in parts])
 
     type_pos, lookup_row, file_number = joined("type_pos"), joined("lookup_row"), joined("file")
     incident_id = pa.chunked_array([kept["incident_id"] for kept, _ in parts], type=pa.string())
+    area_of = combined["area"].to_numpy()
+    row_area = area_of[lookup_row]
+    duplicate_area = area_of[joined("duplicate_row").astype(np.int64)]
+    month_start = pd.to_datetime([s.month for s in sources], format="%Y-%m").to_numpy(
+        dtype="datetime64[ns]"
+    )
+    out = {}
+    for number, key in enumerate(keys):
+        area, lookup = areas[key]
+        mine = row_area == number
+        report = IngestReport(**{**asdict(common), "missing_months": list(common.missing_months)})
+        report.duplicate_rows = int(np.count_nonzero(duplicate_area == number))
+        # every placed row not kept for this area (outside it, or a repeat of one kept) is outside
+        report.outside_area = placed - int(np.count_nonzero(mine)) - report.duplicate_rows
+        # positions in this area's own lookup, from positions in the combined one (mapped on the
+        # lookup's few hundred rows, then taken for the records)
+        to_local = np.full(len(combined), -1, dtype=np.int64)
+        here = np.flatnonzero(area_of == number)
+        to_local[here] = pd.Index(lookup.index).get_indexer(combined.index[here])
+        local = to_local[lookup_row[mine]]
+        tidy, report = _tidy(
+            area,
+            lookup,
+            police_types,
+            type_pos[mine],
+            local,
+            month_start[file_number[mine]],
+            pc.filter(incident_id, pa.array(mine)),
+            report,
+        )
+        out[key] = (tidy, report)
+    return out
+
+
+def _tidy(
+    area: Area,
+    lookup: pd.DataFrame,
+    police_types: list[str],
+    type_pos: np.ndarray,
+    lookup_row: np.ndarray,
+    month: np.ndarray,
+    incident_id: pa.ChunkedArray,
+    report: IngestReport,
+) -> tuple[pd.DataFrame, IngestReport]:
+    """One area's kept records as the tidy table, from codes, and its report completed."""
     n = len(type_pos)
     per_lookup_row = np.bincount(lookup_row, minlength=len(lookup))  # records of each LSOA
     vintage = lookup["vintage"].to_numpy()
@@ -609,15 +681,12 @@ def read_area(
     codes = offence_table()
     puk = codes[codes.index.str.startswith("PUK-")].reset_index().set_index("police_uk_type")
     puk = puk.loc[police_types]
-    month_start = pd.to_datetime([s.month for s in sources], format="%Y-%m").to_numpy(
-        dtype="datetime64[ns]"
-    )
     ward_codes = lookup["ward_code"].to_numpy()
     nothing = pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
     tidy = pd.DataFrame(
         {
             "incident_id": incident_id.to_pandas(),  # Arrow-backed text, no copy to objects
-            "month": month_start[file_number],
+            "month": month,
             "date": np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
             "hour": pd.arrays.IntegerArray(np.zeros(n, np.int8), np.ones(n, bool)),
             "offence_code": _categorical(list(puk["offence_code"]), type_pos),
@@ -751,26 +820,75 @@ def ingest(
     cache_dir: Path | None = None,
     write_cache: bool = True,
 ) -> Ingested:
-    """Read police.uk street-level files into the tidy table for ``area``, or take it from the cache.
+    """Read police.uk street-level files into the tidy table for ``area``, or take it from the cache
+    (:func:`ingest_areas` for one area).
 
     Raises
     ------
     PoliceUkError
         Naming the file (or archive member) that is wrong; nothing is written to the cache.
     """
+    return ingest_areas(path, [area], lookups, cache_dir, write_cache)[area.key]
+
+
+#: How many times the files have been read in this process (the benchmark and tests count them).
+READS = 0
+
+
+def ingest_areas(
+    path: Path,
+    areas: Sequence[Area],
+    lookups: Path | Sequence[Path],
+    cache_dir: Path | None = None,
+    write_cache: bool = True,
+) -> dict[str, Ingested]:
+    """The tidy table of each area (by key), from the cache where it is there and otherwise from
+    one read of the files for all the areas missing (:func:`read_areas`): every local authority of
+    a force's files costs one read, not one each. Each area's table is validated and cached as if
+    it had been read alone, so a later build of any one of them finds it.
+
+    Raises
+    ------
+    PoliceUkError
+        Naming the file (or archive member) that is wrong; nothing is written to the cache.
+    """
+    global READS
+    out: dict[str, Ingested] = {}
     with ThreadPoolExecutor(max_workers=1) as reader:
         # the lookups are read while the files are found and fingerprinted; unused on a cache hit
-        lookup_read = reader.submit(load_lookups, lookups, area)
+        lookup_reads = {a.key: reader.submit(load_lookups, lookups, a) for a in areas}
         sources = find_files(path)
-        key = _cache_key(sources, lookups, area) if cache_dir else ""
-        cached = cache_dir / f"{key}.parquet" if cache_dir else None
-        if cached is not None and cached.is_file():
-            hit = _read_cache_entry(cached)
-            if hit is not None:
-                return hit
-        lookup = lookup_read.result()
+        entries: dict[str, Path | None] = {}
+        for area in areas:
+            key = _cache_key(sources, lookups, area) if cache_dir else ""
+            cached = cache_dir / f"{key}.parquet" if cache_dir else None
+            entries[area.key] = cached
+            if cached is not None and cached.is_file():
+                hit = _read_cache_entry(cached)
+                if hit is not None:
+                    out[area.key] = hit
+        missing = [a for a in areas if a.key not in out]
+        wanted = {a.key: (a, lookup_reads[a.key].result()) for a in missing}
+    if not missing:
+        return out
     verify_archive(path)
-    incidents, report = read_area(sources, lookup, area)
+    READS += 1
+    read = read_areas(sources, wanted)
+    for area in missing:
+        incidents, report = read[area.key]
+        out[area.key] = _keep(incidents, report, area, path, entries[area.key], write_cache)
+    return out
+
+
+def _keep(
+    incidents: pd.DataFrame,
+    report: IngestReport,
+    area: Area,
+    path: Path,
+    cached: Path | None,
+    write_cache: bool,
+) -> Ingested:
+    """Validate an area's table and, where there is a cache (and writing it is allowed), cache it."""
     if cached is None or not write_cache:  # `csa-stats check` reads the cache, never writes it
         _validate(incidents, area, path)
         return Ingested(incidents, report, from_cache=False)
