@@ -158,3 +158,22 @@ def test_every_authority_of_the_force_from_one_read_counts_what_each_read_alone_
     again = policeuk.READS
     cached = ingest(files, areas[1], paths.geography_dir(), tmp_path / "cache")
     assert cached.from_cache and policeuk.READS == again
+
+
+def test_the_forces_authorities_are_found_and_read_from_one_read_of_the_files(
+    files: Path, independent: Counted, tmp_path: Path
+) -> None:
+    from csa_stats.sources import policeuk
+
+    before = policeuk.READS
+    found = policeuk.ingest_force_areas(files, paths.geography_dir(), tmp_path / "cache")
+    assert policeuk.READS == before + 1
+    assert [resolve_area(key).lad_code for key in found] == list(WEST_MIDLANDS)
+    for key, result in found.items():
+        area = resolve_area(key)
+        expected = independent.areas[area.lad_code]
+        assert (result.report.crimes, result.report.asb) == (expected.crimes, expected.asb)
+        assert result.report.outside_area == expected.outside, area.name
+        alone = ingest(files, area, paths.geography_dir())
+        assert result.report == alone.report, area.name
+        pd.testing.assert_frame_equal(result.incidents, alone.incidents)

@@ -586,20 +586,42 @@ def read_areas(
 ) -> dict[str, tuple[pd.DataFrame, IngestReport]]:
     """Every file's records in each of several areas (each with its lookup, from
     :func:`load_lookups`) as a tidy table each, and each area's report, from one read of the
-    files: the same tables and reports as reading the files once for each area.
-
-    Files are read in parallel threads (Arrow's reader releases the interpreter while it parses);
-    each thread returns its file's kept records as arrays, which are put together here from
-    codes, then split by area.
-    """
-    keys = list(areas)
+    files: the same tables and reports as reading the files once for each area."""
     # An LSOA lies in one local authority; a 2011 code whose successors lie in two keeps the
     # first area's (the areas' lookups never overlap otherwise).
     combined = pd.concat(
         [lookup.assign(area=number) for number, (_, lookup) in enumerate(areas.values())]
     )
     combined = combined[~combined.index.duplicated()]
-    lsoas = pa.array(combined.index.to_numpy(dtype=str))
+    selected = select(sources, combined, workers)
+    return {
+        key: split(selected, combined["area"].to_numpy() == number, area, lookup)
+        for number, (key, (area, lookup)) in enumerate(areas.items())
+    }
+
+
+@dataclass(frozen=True)
+class Selected:
+    """One read of the files against a lookup: each record kept (its id, crime type, place in the
+    lookup and file), the lookup places of the repeats dropped, and what the read counted."""
+
+    sources: list[SourceFile]
+    lookup: pd.DataFrame
+    incident_id: pa.ChunkedArray
+    type_pos: np.ndarray
+    lookup_row: np.ndarray
+    file_number: np.ndarray
+    duplicate_row: np.ndarray
+    report: IngestReport  # what holds for every area: files, months, rows read, no location
+    placed: int  # rows with a known crime type and an LSOA
+    police_types: list[str]
+
+
+def select(sources: list[SourceFile], lookup: pd.DataFrame, workers: int | None = None) -> Selected:
+    """Read every file once against ``lookup`` (index: LSOA codes), in parallel threads (Arrow's
+    reader releases the interpreter while it parses); each thread returns its file's kept
+    records as arrays, put together here from codes."""
+    lsoas = pa.array(lookup.index.to_numpy(dtype=str))
     police_types = reference_lists()["police_uk_types"]
     types = pa.array(police_types)
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
@@ -624,40 +646,50 @@ def read_areas(
     def joined(key: str) -> np.ndarray:
         return np.concatenate([kept[key] for kept, _ in parts])
 
-    type_pos, lookup_row, file_number = joined("type_pos"), joined("lookup_row"), joined("file")
-    incident_id = pa.chunked_array([kept["incident_id"] for kept, _ in parts], type=pa.string())
-    area_of = combined["area"].to_numpy()
-    row_area = area_of[lookup_row]
-    duplicate_area = area_of[joined("duplicate_row").astype(np.int64)]
-    month_start = pd.to_datetime([s.month for s in sources], format="%Y-%m").to_numpy(
+    return Selected(
+        sources=sources,
+        lookup=lookup,
+        incident_id=pa.chunked_array([kept["incident_id"] for kept, _ in parts], type=pa.string()),
+        type_pos=joined("type_pos"),
+        lookup_row=joined("lookup_row"),
+        file_number=joined("file"),
+        duplicate_row=joined("duplicate_row").astype(np.int64),
+        report=common,
+        placed=placed,
+        police_types=police_types,
+    )
+
+
+def split(
+    selected: Selected, in_area: np.ndarray, area: Area, lookup: pd.DataFrame
+) -> tuple[pd.DataFrame, IngestReport]:
+    """One area's tidy table and report from a read: ``in_area`` marks the read's lookup rows
+    that are the area's, ``lookup`` is the area's own (from :func:`load_lookups`)."""
+    mine = in_area[selected.lookup_row]
+    report = IngestReport(
+        **{**asdict(selected.report), "missing_months": list(selected.report.missing_months)}
+    )
+    report.duplicate_rows = int(np.count_nonzero(in_area[selected.duplicate_row]))
+    # every placed row not kept for this area (outside it, or a repeat of one kept) is outside
+    report.outside_area = selected.placed - int(np.count_nonzero(mine)) - report.duplicate_rows
+    # positions in the area's own lookup, from positions in the read's (mapped on the lookup's
+    # rows, then taken for the records)
+    to_local = np.full(len(selected.lookup), -1, dtype=np.int64)
+    here = np.flatnonzero(in_area)
+    to_local[here] = pd.Index(lookup.index).get_indexer(selected.lookup.index[here])
+    month_start = pd.to_datetime([s.month for s in selected.sources], format="%Y-%m").to_numpy(
         dtype="datetime64[ns]"
     )
-    out = {}
-    for number, key in enumerate(keys):
-        area, lookup = areas[key]
-        mine = row_area == number
-        report = IngestReport(**{**asdict(common), "missing_months": list(common.missing_months)})
-        report.duplicate_rows = int(np.count_nonzero(duplicate_area == number))
-        # every placed row not kept for this area (outside it, or a repeat of one kept) is outside
-        report.outside_area = placed - int(np.count_nonzero(mine)) - report.duplicate_rows
-        # positions in this area's own lookup, from positions in the combined one (mapped on the
-        # lookup's few hundred rows, then taken for the records)
-        to_local = np.full(len(combined), -1, dtype=np.int64)
-        here = np.flatnonzero(area_of == number)
-        to_local[here] = pd.Index(lookup.index).get_indexer(combined.index[here])
-        local = to_local[lookup_row[mine]]
-        tidy, report = _tidy(
-            area,
-            lookup,
-            police_types,
-            type_pos[mine],
-            local,
-            month_start[file_number[mine]],
-            pc.filter(incident_id, pa.array(mine)),
-            report,
-        )
-        out[key] = (tidy, report)
-    return out
+    return _tidy(
+        area,
+        lookup,
+        selected.police_types,
+        selected.type_pos[mine],
+        to_local[selected.lookup_row[mine]],
+        month_start[selected.file_number[mine]],
+        pc.filter(selected.incident_id, pa.array(mine)),
+        report,
+    )
 
 
 def _tidy(
@@ -907,3 +939,40 @@ def _keep(
 
     atomic_write(cached, stage)
     return Ingested(incidents, report, from_cache=False)
+
+
+def ingest_force_areas(
+    path: Path,
+    lookups: Path | Sequence[Path],
+    cache_dir: Path | None = None,
+    write_cache: bool = True,
+    min_coverage: float = 0.5,
+) -> dict[str, Ingested]:
+    """Every local authority a force's files cover (at least ``min_coverage`` of its LSOAs:
+    :func:`csa_stats.reference.geography.areas_of_force`), each as its tidy table, from one read
+    of the files against the whole lookup; each validated and cached as if it had been read
+    alone (:func:`ingest` of any one of them then reads nothing). Returned by area key, in local
+    authority code order."""
+    from csa_stats.reference.geography import areas_of_force
+
+    global READS
+    sources = find_files(path)
+    national = load_force_lookups(lookups)
+    verify_archive(path)
+    READS += 1
+    selected = select(sources, national)
+    found = national.index[np.unique(selected.lookup_row)]
+    out: dict[str, Ingested] = {}
+    lads = national["lad_code"].to_numpy()
+    for area in areas_of_force(found, min_coverage):
+        in_area = lads == area.lad_code
+        lookup = national.loc[in_area, ["ward_code", "vintage"]]
+        unknown = sorted(set(lookup["ward_code"]) - set(area.ward_codes))
+        if unknown:
+            raise PoliceUkError(
+                f"ward(s) {', '.join(unknown)} of {area.name} are not among its wards"
+            )
+        incidents, report = split(selected, in_area, area, lookup)
+        cached = cache_dir / f"{_cache_key(sources, lookups, area)}.parquet" if cache_dir else None
+        out[area.key] = _keep(incidents, report, area, path, cached, write_cache)
+    return out
