@@ -97,23 +97,41 @@ def main() -> None:
 def build(
     output: Path | None, no_progress: bool, jobs: int | None, force: bool, **values: Any
 ) -> None:
-    """Validate the inputs, run the chapters whose inputs changed and build the site."""
+    """Validate the inputs, run the chapters whose inputs changed and build the site (with
+    --area all, or a list: one site per area from one read of police.uk files, and an index)."""
+    from csa_stats.build.areas import build_areas, is_many
     from csa_stats.build.pipeline import BuildError
     from csa_stats.build.pipeline import build as run_build
     from csa_stats.params import parse_parameters
 
+    which = values.get("area") or ""
     try:
-        result = run_build(
-            parse_parameters(values),
-            site_dir=output,
-            progress=not no_progress,
-            jobs=jobs,
-            force=force,
-        )
+        if is_many(which):
+            many = build_areas(
+                parse_parameters({**values, "area": "coventry"}),
+                which,
+                output,
+                progress=not no_progress,
+                jobs=jobs,
+                force=force,
+            )
+        else:
+            result = run_build(
+                parse_parameters(values),
+                site_dir=output,
+                progress=not no_progress,
+                jobs=jobs,
+                force=force,
+            )
     except UserError as error:
         _fail(str(error))
     except BuildError as error:
         _fail(str(error), code=1)
+    if is_many(which):
+        click.echo(
+            f"{len(many.sites)} sites built from {many.reads} read(s) of the files: {many.index}"
+        )
+        return
     index = result.site / "index.html"
     if result.up_to_date:
         click.echo(f"Site up to date for {result.params.period.span} (nothing changed): {index}")
@@ -131,15 +149,37 @@ def build(
 @_run_options
 def check(**values: Any) -> None:
     """Validate the inputs and parameters without building anything (nothing is written)."""
+    from csa_stats.build.areas import is_many, read_areas_once
     from csa_stats.edition import prepare_edition
+    from csa_stats.params import parse_parameters
 
+    which = values.get("area") or ""
     try:
-        edition = prepare_edition(values, write=False, reuse=False)
+        if is_many(which):
+            params = parse_parameters({**values, "area": "coventry"})
+            from csa_stats.sources import policeuk
+
+            codes = read_areas_once(params, which, write_cache=False)
+            try:
+                editions = [
+                    prepare_edition(
+                        params.model_copy(update={"area": code}), write=False, reuse=False
+                    )
+                    for code in codes
+                ]
+            finally:
+                policeuk.forget()
+        else:
+            editions = [prepare_edition(values, write=False, reuse=False)]
     except UserError as error:
         _fail(str(error))
-    click.echo(f"OK: {len(edition.incidents):,} incidents; period {edition.params.period.span}")
-    for line in edition.findings:
-        click.echo(f"  {line}")
+    for edition in editions:
+        click.echo(
+            f"OK: {edition.area.name}: {len(edition.incidents):,} incidents; "
+            f"period {edition.params.period.span}"
+        )
+        for line in edition.findings:
+            click.echo(f"  {line}")
 
 
 @main.command("make-demo")

@@ -40,7 +40,12 @@ from csa_stats.reference.policy import load_all
 from csa_stats.reference.taxonomy import Area, load_area
 from csa_stats.sources.indicators import read_indicator_table
 from csa_stats.sources.inputs import read_deadline
-from csa_stats.sources.population import read_lad_population, read_population
+from csa_stats.sources.population import (
+    demonstration_population,
+    read_lad_population,
+    read_population,
+    ward_population_file,
+)
 from csa_stats.sources.registry import SOURCES, lookup_folders
 from csa_stats.sources.schema import to_storage_types
 
@@ -80,6 +85,8 @@ class Manifest:
     tables: dict[str, str]
     findings: tuple[str, ...] = ()
     peers_unplaced: int = 0
+    #: where the ward populations come from (:data:`POPULATION_KINDS`)
+    population: str = "demo"
     version: str = __version__
 
     def digest(self, names: Iterable[str]) -> str:
@@ -168,8 +175,9 @@ class Edition:
 
     @property
     def demo_populations(self) -> bool:
-        """True when the ward populations are the embedded demonstration values."""
-        return not self.params.population_path
+        """True when the ward populations are demonstration values (the demo's, or made from
+        the LSOA counts): then every rate per resident is illustrative."""
+        return self.manifest.population in ("demo", "demonstration")
 
     @property
     def data_span(self) -> tuple[pd.Period, pd.Period]:
@@ -194,11 +202,12 @@ def in_memory(
     manifest = Manifest(
         key="",
         parameters=json.loads(params.model_dump_json()),
-        area=area.key,
+        area=area.lad_code,
         first_month=pd.Period(months.min(), "M").strftime("%Y-%m"),
         last_month=pd.Period(months.max(), "M").strftime("%Y-%m"),
         inputs={},
         tables={},
+        population="given" if params.population_path else "demo",
     )
     tables: dict[str, pd.DataFrame | None] = dict.fromkeys(PARTS)
     tables |= {"data": incidents, "population": population, "indicators": indicators}
@@ -221,14 +230,40 @@ def _edition_code() -> str:
     return _combine(parts)
 
 
-def _paths(params: RunParameters) -> dict[str, Path | None]:
-    """Where each input is read from (``None``: not given and no default)."""
+#: What the ward populations are, by where they come from.
+POPULATION_KINDS = {
+    "given": "the ward populations supplied",
+    "census": "Census 2021 usual residents by ward (fetched from Nomis)",
+    "demo": "the demonstration ward populations",
+    "demonstration": "demonstration ward populations made from each ward's LSOAs",
+}
+
+
+def population_kind(params: RunParameters, area: Area) -> str:
+    """Where the ward populations come from: ``given`` (``--population``), ``census`` (fetched
+    by ``csa-stats fetch --populations``), ``demo`` (the demo's, for its area) or
+    ``demonstration`` (made from the LSOA counts: illustrative)."""
+    if params.population_path:
+        return "given"
+    if ward_population_file(area).is_file():
+        return "census"
+    demo = pd.read_csv(paths.demo_population_path(), usecols=["ward_code"])["ward_code"]
+    return "demo" if set(demo) == set(area.ward_codes) else "demonstration"
+
+
+def _paths(params: RunParameters, area: Area) -> dict[str, Path | None]:
+    """Where each input is read from (``None``: not given and no default, or made in memory:
+    demonstration ward populations)."""
     peers = bool(params.peers_path)
+    kind = population_kind(params, area)
     return {
         "data": Path(params.data_path) if params.data_path else paths.demo_incidents_path(),
-        "population": (
-            Path(params.population_path) if params.population_path else paths.demo_population_path()
-        ),
+        "population": {
+            "given": Path(params.population_path),
+            "census": ward_population_file(area),
+            "demo": paths.demo_population_path(),
+            "demonstration": None,
+        }[kind],
         "indicators": (
             Path(params.indicators_path) if params.indicators_path else paths.demo_indicators_path()
         ),
@@ -245,11 +280,13 @@ def _paths(params: RunParameters) -> dict[str, Path | None]:
     }
 
 
-def input_digests(params: RunParameters) -> dict[str, dict[str, str]]:
+def input_digests(params: RunParameters, area: Area) -> dict[str, dict[str, str]]:
     """Each input's path and content digest (the inputs' bytes, or police.uk's fingerprints), and
     the reference files' and the edition code's. Cheap: nothing is parsed."""
-    where = _paths(params)
+    where = _paths(params, area)
     out: dict[str, dict[str, str]] = {}
+    if where["population"] is None:  # made from the reference geography, whose digest is below
+        out["population"] = {"path": "", "sha256": f"demonstration:{area.key}"}
     for name, path in where.items():
         if path is None:
             continue
@@ -262,7 +299,7 @@ def input_digests(params: RunParameters) -> dict[str, dict[str, str]]:
             digest = file_digest(path)
         given = {
             "data": params.data_path,
-            "population": params.population_path,
+            "population": params.population_path or (str(path) if name == "population" else ""),
             "indicators": params.indicators_path,
             "peers": params.peers_path,
             "peer_population": params.peer_population_path,
@@ -312,7 +349,7 @@ def _read(params: RunParameters, write_cache: bool) -> tuple[Edition, dict[str, 
     police.uk ingest's cache (when ``write_cache``)."""
     load_all()
     area = load_area(params.area)
-    where = _paths(params)
+    where = _paths(params, area)
     source = SOURCES[params.source]
     with read_deadline(params.data_path or "the demo data"):
         loaded = source.load(params, area, write_cache)
@@ -322,9 +359,11 @@ def _read(params: RunParameters, write_cache: bool) -> tuple[Edition, dict[str, 
     check_against_data(resolved, first, last, load_serious_violence().min_months)
     tables: dict[str, pd.DataFrame] = {"data": loaded.incidents}
     population_path = where["population"]
-    assert population_path is not None
-    with read_deadline(str(population_path)):
-        tables["population"] = read_population(area, population_path)
+    if population_path is None:
+        tables["population"] = demonstration_population(area)
+    else:
+        with read_deadline(str(population_path)):
+            tables["population"] = read_population(area, population_path)
     indicators_path = where["indicators"]
     assert indicators_path is not None
     with read_deadline(str(indicators_path)):
@@ -345,13 +384,14 @@ def _read(params: RunParameters, write_cache: bool) -> tuple[Edition, dict[str, 
     manifest = Manifest(
         key="",
         parameters=json.loads(resolved.model_dump_json()),
-        area=area.key,
+        area=area.lad_code,
         first_month=first.strftime("%Y-%m"),
         last_month=last.strftime("%Y-%m"),
         inputs={},
         tables={},
         findings=loaded.findings,
         peers_unplaced=unplaced,
+        population=population_kind(params, area),
     )
     edition = Edition(manifest, resolved, area, dict.fromkeys(PARTS) | tables)
     return edition, tables
@@ -378,7 +418,7 @@ def prepare_edition(
     """
     params = values if isinstance(values, RunParameters) else parse_parameters(dict(values))
     load_all()  # a wrong policy file is named before any input is read
-    inputs = input_digests(params)
+    inputs = input_digests(params, load_area(params.area))
     key = _request_key(params, inputs)
     folder = (editions_dir or paths.editions_dir()) / (
         REFERENCE if is_reference(params) else key[:16]
@@ -435,6 +475,7 @@ def _write(
             tables=digests,
             findings=edition.manifest.findings,
             peers_unplaced=edition.manifest.peers_unplaced,
+            population=edition.manifest.population,
         )
         write_text(staged / paths.MANIFEST, manifest.to_json())
         old = parent / f".{folder.name}-old-{key[:8]}"

@@ -101,9 +101,16 @@ def chapters_dir() -> Path:
     return book_dir() / "chapters"
 
 
+#: Environment variable that gives a build a folder of its own (the workflow's jobs, one per area,
+#: each build in parallel with its own lock, staging and caches).
+BUILD_DIR_ENV = "CSA_STATS_BUILD_DIR"
+
+
 def build_dir() -> Path:
-    """Build output and caches; the site is ``site_dir()``."""
-    return project_root() / "_build"
+    """Build output and caches (``_build``, or ``CSA_STATS_BUILD_DIR``); the site is
+    ``site_dir()``."""
+    override = os.environ.get(BUILD_DIR_ENV)
+    return Path(override).resolve() if override else project_root() / "_build"
 
 
 def site_dir() -> Path:

@@ -58,19 +58,33 @@ class Chapter:
         return self.edition.demo_populations
 
     def population_note(self) -> str:
-        """The sentence every table or chart of rates per resident carries when the ward
-        populations are demonstration values; empty when they are real."""
-        if not self.demo_populations:
+        """The sentence every table or chart of rates per resident carries: which ward
+        populations the rates use, and, when they are demonstration values, that the rates are
+        illustrative; empty when they were supplied (``--population``)."""
+        kind = self.edition.manifest.population
+        if kind == "given":
             return ""
-        if self.is_demo:
+        if kind == "census":
+            return (
+                "Rates per 1,000 residents use Census 2021 usual residents by ward (ONS, from "
+                "Nomis)."
+            )
+        if kind == "demo" and self.is_demo:
             return (
                 "Ward populations are **demonstration values** that add up to the Census 2021 "
                 f"population of {self.area.name}; real ward populations can be supplied as an input."
             )
+        if kind == "demo":
+            return (
+                "**These rates are illustrative:** the ward populations are demonstration values "
+                f"(adding up to {self.area.name}'s Census 2021 population), not real ones; supply "
+                "real ward populations with `--population` to publish rates per resident."
+            )
         return (
             "**These rates are illustrative:** the ward populations are demonstration values "
-            f"(adding up to {self.area.name}'s Census 2021 population), not real ones; supply real "
-            "ward populations with `--population` to publish rates per resident."
+            "(each ward's LSOAs times 1,670 residents, about the average LSOA), not counts; "
+            "`csa-stats fetch --populations --area AREA` fetches the Census 2021 ward populations "
+            "(or supply them with `--population`)."
         )
 
     @property

@@ -865,6 +865,14 @@ def ingest(
 
 #: How many times the files have been read in this process (the benchmark and tests count them).
 READS = 0
+#: Areas' tables from the last read of several areas, by cache key, while a build of them all
+#: runs in this process (:func:`remember`): each area's build takes its table from here.
+_REMEMBERED: dict[str, Ingested] = {}
+
+
+def forget() -> None:
+    """Let go of the tables a read of several areas left in memory."""
+    _REMEMBERED.clear()
 
 
 def ingest_areas(
@@ -873,11 +881,13 @@ def ingest_areas(
     lookups: Path | Sequence[Path],
     cache_dir: Path | None = None,
     write_cache: bool = True,
+    remember: bool = False,
 ) -> dict[str, Ingested]:
     """The tidy table of each area (by key), from the cache where it is there and otherwise from
     one read of the files for all the areas missing (:func:`read_areas`): every local authority of
     a force's files costs one read, not one each. Each area's table is validated and cached as if
-    it had been read alone, so a later build of any one of them finds it.
+    it had been read alone, so a later build of any one of them finds it; with ``remember``,
+    they are also kept in memory for this process's builds of them (until :func:`forget`).
 
     Raises
     ------
@@ -886,12 +896,22 @@ def ingest_areas(
     """
     global READS
     out: dict[str, Ingested] = {}
+    sources = find_files(path)
+    for area in areas:
+        held = _REMEMBERED.get(_cache_key(sources, lookups, area))
+        if held is not None:
+            out[area.key] = held
+    if len(out) == len(areas):
+        return out
     with ThreadPoolExecutor(max_workers=1) as reader:
         # the lookups are read while the files are found and fingerprinted; unused on a cache hit
-        lookup_reads = {a.key: reader.submit(load_lookups, lookups, a) for a in areas}
-        sources = find_files(path)
+        lookup_reads = {
+            a.key: reader.submit(load_lookups, lookups, a) for a in areas if a.key not in out
+        }
         entries: dict[str, Path | None] = {}
         for area in areas:
+            if area.key in out:
+                continue
             key = _cache_key(sources, lookups, area) if cache_dir else ""
             cached = cache_dir / f"{key}.parquet" if cache_dir else None
             entries[area.key] = cached
@@ -909,6 +929,8 @@ def ingest_areas(
     for area in missing:
         incidents, report = read[area.key]
         out[area.key] = _keep(incidents, report, area, path, entries[area.key], write_cache)
+        if remember:
+            _REMEMBERED[_cache_key(sources, lookups, area)] = out[area.key]
     return out
 
 
@@ -947,12 +969,13 @@ def ingest_force_areas(
     cache_dir: Path | None = None,
     write_cache: bool = True,
     min_coverage: float = 0.5,
+    remember: bool = False,
 ) -> dict[str, Ingested]:
     """Every local authority a force's files cover (at least ``min_coverage`` of its LSOAs:
     :func:`csa_stats.reference.geography.areas_of_force`), each as its tidy table, from one read
     of the files against the whole lookup; each validated and cached as if it had been read
-    alone (:func:`ingest` of any one of them then reads nothing). Returned by area key, in local
-    authority code order."""
+    alone (:func:`ingest` of any one of them then reads nothing; with ``remember``, kept in memory
+    too, as :func:`ingest_areas` does). Returned by area key, in local authority code order."""
     from csa_stats.reference.geography import areas_of_force
 
     global READS
@@ -973,6 +996,9 @@ def ingest_force_areas(
                 f"ward(s) {', '.join(unknown)} of {area.name} are not among its wards"
             )
         incidents, report = split(selected, in_area, area, lookup)
-        cached = cache_dir / f"{_cache_key(sources, lookups, area)}.parquet" if cache_dir else None
+        key = _cache_key(sources, lookups, area)
+        cached = cache_dir / f"{key}.parquet" if cache_dir else None
         out[area.key] = _keep(incidents, report, area, path, cached, write_cache)
+        if remember:
+            _REMEMBERED[key] = out[area.key]
     return out

@@ -93,3 +93,38 @@ def read_lad_population(path: Path) -> pd.DataFrame:
         return schema.validate(table, lazy=True).set_index("lad_code")
     except pa.errors.SchemaErrors as error:
         raise PeerError(describe_failures(error, str(path))) from None
+
+
+#: Residents counted for each LSOA in demonstration ward populations: about the average LSOA
+#: (ONS designs LSOAs for 1,000 to 3,000 residents; England and Wales's 35,672 LSOAs held
+#: 59.6 million people at the 2021 Census, about 1,670 each).
+DEMONSTRATION_RESIDENTS_PER_LSOA = 1_670
+#: The note demonstration populations carry.
+DEMONSTRATION_NOTE = (
+    "demonstration value: the ward's LSOAs times 1,670 residents (about the average LSOA), "
+    "not a count"
+)
+
+
+def ward_population_file(area: Area) -> Path:
+    """Where ``csa-stats fetch --populations`` writes an area's Census 2021 ward populations."""
+    return paths.populations_dir() / f"{area.key}-ward-population.csv"
+
+
+def demonstration_population(area: Area) -> pd.DataFrame:
+    """Illustrative ward populations for an area with none given or fetched: each ward's LSOAs
+    (from the committed reference geography) times :data:`DEMONSTRATION_RESIDENTS_PER_LSOA`.
+    Every rate made with them is flagged as illustrative."""
+    from csa_stats.reference.geography import lsoa_table
+
+    table = lsoa_table()
+    lsoas = table[table["LAD22CD"] == area.lad_code].groupby("WD22CD").size()
+    counts = lsoas.reindex(area.ward_codes, fill_value=1).clip(lower=1)
+    return pd.DataFrame(
+        {
+            "ward_code": area.ward_codes,
+            "ward_name": [area.wards[w] for w in area.ward_codes],
+            "population": (counts.to_numpy() * DEMONSTRATION_RESIDENTS_PER_LSOA).astype(int),
+            "note": DEMONSTRATION_NOTE,
+        }
+    )
