@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 PERIOD_END ?=
 BUILD_ARGS := $(if $(PERIOD_END),--period-end $(PERIOD_END))
 
-.PHONY: help install browser book test lint check-inputs demo bench calibrate clean
+.PHONY: help install browser book test lint check-inputs demo boundaries bench calibrate clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ check-inputs: $(STAMP) ## Validate data and parameters without building
 
 demo: $(STAMP) ## Regenerate the embedded demo data (seeded, deterministic)
 	$(BIN)/csa-stats make-demo
+
+boundaries: $(STAMP) ## Derive the committed ward boundaries from the LSOA polygons in ../shared (data/reference/boundaries)
+	$(BIN)/python -m csa_stats.boundaries
 
 bench: $(STAMP) ## Time the build (cold, parallel, unchanged) and print the figures
 	$(BIN)/python -m csa_stats.bench
