@@ -66,7 +66,21 @@ WARD_YEAR = 2022
 ONS_ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0"
 )
-OS_ATTRIBUTION = "Contains OS data \u00a9 Crown copyright and database right 2021"
+
+
+def os_attribution(year: int) -> str:
+    """Ordnance Survey's attribution for boundaries of ``year``.
+
+    Examples
+    --------
+    >>> os_attribution(2022)
+    'Contains OS data \u00a9 Crown copyright and database right 2022'
+    """
+    return f"Contains OS data \u00a9 Crown copyright and database right {year}"
+
+
+#: The attribution of the LSOA polygons (boundaries as at December 2021).
+OS_ATTRIBUTION = os_attribution(2021)
 #: Where the LSOA polygons came from (the public repository holding the copy used).
 LSOA_REPOSITORY = (
     "github.com/findmeanickpls/Coventry-crime-analysis, coventry_lsoa.shp, "

@@ -246,30 +246,53 @@ def make_demo() -> None:
 
 
 @main.command()
-@click.option("--force", required=True, help="Force as police.uk names its files: west-midlands.")
-@click.option("--from", "first", required=True, help="First month, YYYY-MM.")
-@click.option("--to", "last", required=True, help="Last month, YYYY-MM.")
+@click.option("--force", help="Force as police.uk names its files: west-midlands.")
+@click.option("--from", "first", help="First month, YYYY-MM.")
+@click.option("--to", "last", help="Last month, YYYY-MM.")
+@click.option(
+    "--boundaries",
+    is_flag=True,
+    help="Download the area's ward boundaries from ONS instead (to data/boundaries).",
+)
+@click.option("--area", default="coventry", show_default=True, help="Area for --boundaries.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    default=Path("data/police-uk"),
-    show_default=True,
-    help="Folder for the month folders (git ignores data/police-uk).",
+    default=None,
+    help="Folder to write to (default data/police-uk, which git ignores; "
+    "with --boundaries, data/boundaries).",
 )
 @click.option(
     "--base-url",
     default=None,
-    help="Where the monthly archives are (default: police.uk's data archive).",
+    help="Where the monthly archives are (default: police.uk's data archive); "
+    "with --boundaries, the ONS feature service's query URL.",
 )
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def fetch(
-    force: str, first: str, last: str, out: Path, base_url: str | None, no_progress: bool
+    force: str | None,
+    first: str | None,
+    last: str | None,
+    boundaries: bool,
+    area: str,
+    out: Path | None,
+    base_url: str | None,
+    no_progress: bool,
 ) -> None:
-    """Download police.uk street-level files for a force and a range of months (the only command
-    that uses the network; an interrupted download resumes when run again)."""
+    """Download police.uk street-level files for a force and a range of months, or with
+    --boundaries the area's ward boundaries (the only command that uses the network; an
+    interrupted download resumes when run again)."""
     from csa_stats.sources.fetch import DEFAULT_BASE_URL, FetchError
     from csa_stats.sources.fetch import fetch as run_fetch
 
+    if boundaries:
+        _fetch_boundaries(area, out, base_url, not no_progress)
+        return
+    for option, given in (("--force", force), ("--from", first), ("--to", last)):
+        if given is None:
+            _fail(f"Missing option '{option}' (or give --boundaries)")
+    assert force is not None and first is not None and last is not None
+    out = out or Path("data/police-uk")
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", force):
         _fail(f"parameter force: {force!r} is not a force as police.uk names it (west-midlands)")
     for name, value in (("from", first), ("to", last)):
@@ -284,6 +307,25 @@ def fetch(
     click.echo(f"{len(result.files)} monthly files for {force} in {out}")
     if result.missing_months:
         click.echo(f"not in the archives: {', '.join(result.missing_months)}")
+
+
+def _fetch_boundaries(
+    area_key: str, out: Path | None, base_url: str | None, progress: bool
+) -> None:
+    """``fetch --boundaries``: the area's ward boundaries from ONS (thin: see
+    :mod:`csa_stats.sources.ons_boundaries`)."""
+    from csa_stats.sources.fetch import FetchError
+    from csa_stats.sources.ons_boundaries import DEFAULT_SERVICE_URL, fetch_ward_boundaries
+    from csa_stats.taxonomy import load_area
+
+    try:
+        area = load_area(area_key)
+        path = fetch_ward_boundaries(area, out, base_url or DEFAULT_SERVICE_URL, progress=progress)
+    except KeyError as error:
+        _fail(str(error).strip("'\""))
+    except FetchError as error:
+        _fail(str(error), code=1)
+    click.echo(f"{len(area.wards)} ward boundaries for {area.name} in {path}")
 
 
 if __name__ == "__main__":
