@@ -27,10 +27,10 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 book: $(STAMP) ## Build the site on the embedded demo data (PERIOD_END=YYYY-MM optional)
 	$(BIN)/csa-stats build $(BUILD_ARGS)
 
-browser: ## Install Debian's chromium for the site tests, if missing (uses apt-get)
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
-	  || { echo "error: the browser tests need Debian's chromium: apt-get install chromium"; exit 1; }
+browser: ## Install Debian's chromium (site tests, csa-stats pdf) and poppler-utils (PDF tests), if missing (uses apt-get)
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || { echo "installing Debian's chromium and poppler-utils for the browser and PDF tests"; \
+	  apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null; } \
+	  || { echo "error: the browser tests need Debian's chromium and poppler-utils: apt-get install chromium poppler-utils"; exit 1; }
 
 test: $(STAMP) browser ## Run every test: lint, types, unit, demo calibration, nbval, site build, browser
 	$(BIN)/ruff check src tests

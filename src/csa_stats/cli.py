@@ -328,5 +328,35 @@ def _fetch_boundaries(
     click.echo(f"{len(area.wards)} ward boundaries for {area.name} in {path}")
 
 
+@main.command()
+@click.option(
+    "--site",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The built site to print (default _build/html).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for the PDFs (default _build/pdf).",
+)
+def pdf(site: Path | None, out: Path | None) -> None:
+    """Print each page of the built site, and the whole edition, to PDF (Debian's chromium)."""
+    from csa_stats import paths
+    from csa_stats.pdf import PdfError, make_pdfs
+
+    site = site or paths.build_dir() / "html"
+    out = out or paths.build_dir() / "pdf"
+    try:
+        result = make_pdfs(site, out)
+    except PdfError as error:
+        _fail(str(error), code=1)
+    click.echo(
+        f"{len(result.pages)} pages and the whole edition ({result.pack}) printed to {out} "
+        f"in {result.seconds:.1f} s"
+    )
+
+
 if __name__ == "__main__":
     main()
