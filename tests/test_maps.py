@@ -59,7 +59,7 @@ def test_quantile_classes_of_one_to_eighteen(wards, one_to_eighteen) -> None:
         "12.0 to 14.0 (3 wards)",
         "15.0 to 18.0 (4 wards)",
     ]
-    blues = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+    blues = ["#eff3ff", "#bdd7e7", "#6baed6", "#2171b5", "#08306b"]
     assert _faces(drawn) == [blues[c - 1] for c in drawn.table["class"]]
     maps.plt.close(drawn.figure)
 
@@ -192,3 +192,24 @@ def test_publish_map_gives_a_figure_with_alt_text_and_the_table(
     assert ":name: tbl-crime-map" in block
     assert "| Wyken | 18\\.0 | 5: 15.0 to 18.0 |" in block
     assert (tmp_path / "figures" / "crime-map.svg").stat().st_size < 150_000
+
+
+def test_every_shade_takes_a_ward_name_at_a_contrast_of_at_least_4_5() -> None:
+    # WCAG 2's formula worked here on its own: black on white is 21:1, #767676 on white 4.54:1
+    def luminance(colour: str) -> float:
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    def ratio(a: str, b: str) -> float:
+        high, low = sorted((luminance(a), luminance(b)), reverse=True)
+        return (high + 0.05) / (low + 0.05)
+
+    faces = {c for palette in maps.PALETTES.values() for c in palette}
+    faces |= {maps.WITHHELD_FACE, maps.UNAVAILABLE_FACE}
+    for face in faces:
+        assert ratio(maps.label_colour(face), face) >= 4.5, face
+    assert ratio(maps.HATCH_COLOUR, maps.WITHHELD_FACE) >= 3.0  # a graphic: 3:1
+    assert ratio(maps.BORDER, "#ffffff") >= 3.0
+    # the darkest shades take white names, the lightest dark ones
+    assert maps.label_colour("#08306b") == "#ffffff" and maps.label_colour("#eff3ff") == "#1a1a1a"

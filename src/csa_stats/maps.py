@@ -3,7 +3,8 @@ its classes stated in the legend, alt text written from the data, and its table 
 
 A map's values are classified into a few classes (mapclassify: quantiles or Fisher-Jenks natural
 breaks) and shaded with a sequential, colour-blind-safe palette (ColorBrewer's single-hue blues,
-whose darker classes carry the project's primary blue). Wards whose value is withheld by
+chosen so that every shade takes a ward's name in black or white at a contrast of at least
+4.5:1, :func:`label_colour`). Wards whose value is withheld by
 disclosure control are never coloured by it: their value is dropped before anything is
 classified, so it moves no class break, and they are drawn hatched, labelled "withheld" in the
 legend, and shown as ``[c]`` in the table and its CSV. Wards with no value (none recorded, no
@@ -32,24 +33,27 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from csa_stats.charts import MUTED, STYLE
+from csa_stats.charts import STYLE
 from csa_stats.disclosure import is_sensitive, protect_breakdown
 from csa_stats.tables import fmt_rate, publish_table
 from csa_stats.text import option_text
 
 Scheme = Literal["quantiles", "fisher_jenks"]
 
-#: ColorBrewer "Blues" for 3, 4 and 5 classes (single hue: safe for colour-blind readers, and in
-#: grey print), lightest first.
+#: ColorBrewer "Blues" for 1 to 5 classes (single hue: safe for colour-blind readers, and in
+#: grey print), lightest first. Its 5-class mid-blue #3182bd is replaced by #2171b5 and its darkest
+#: by #08306b (both ColorBrewer blues), since no text reaches 4.5:1 on #3182bd.
 PALETTES: dict[int, tuple[str, ...]] = {
-    1: ("#3182bd",),
-    2: ("#9ecae1", "#3182bd"),
-    3: ("#deebf7", "#9ecae1", "#3182bd"),
+    1: ("#2171b5",),
+    2: ("#9ecae1", "#2171b5"),
+    3: ("#deebf7", "#9ecae1", "#2171b5"),
     4: ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5"),
-    5: ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"),
+    5: ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5", "#08306b"),
 }
-#: Classes from this one on (0-based, counted from the darkest) take white ward names.
-_DARK_FROM_TOP = 2
+#: Ward names are written in whichever of these reads better on the ward's shade.
+DARK_TEXT, LIGHT_TEXT = "#1a1a1a", "#ffffff"
+#: The hatching of withheld wards (4.5:1 on white, more than the 3:1 a graphic needs).
+HATCH_COLOUR = "#767676"
 WITHHELD_FACE, WITHHELD_HATCH = "#ffffff", "////"
 UNAVAILABLE_FACE = "#d9d9d9"
 BORDER = "#4d4d4d"
@@ -327,7 +331,10 @@ def _draw(
         else:
             faces.append(classes[int(row["class"]) - 1].colour)
             hatches.append("")
-    with plt.style.context(STYLE), plt.rc_context({"hatch.color": MUTED, "hatch.linewidth": 0.8}):
+    with (
+        plt.style.context(STYLE),
+        plt.rc_context({"hatch.color": HATCH_COLOUR, "hatch.linewidth": 0.8}),
+    ):
         height = 5.8  # inches; a 12-point title line takes 12 x 1.3 / 72 of an inch
         figure = plt.figure(figsize=(8, height))
         ax = figure.add_axes((0.0, 0.07, 0.62, 0.72))
@@ -408,17 +415,63 @@ def _draw(
     return figure
 
 
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour.
+
+    Examples
+    --------
+    >>> relative_luminance("#ffffff"), relative_luminance("#000000")
+    (1.0, 0.0)
+    """
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours, from 1 to 21.
+
+    Examples
+    --------
+    >>> contrast_ratio("#000000", "#ffffff")
+    21.0
+    >>> round(contrast_ratio("#767676", "#ffffff"), 2)
+    4.54
+    """
+    high, low = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def label_colour(face: str) -> str:
+    """The text colour, dark or white, that reads better on ``face``.
+
+    Examples
+    --------
+    >>> label_colour("#eff3ff"), label_colour("#08306b")
+    ('#1a1a1a', '#ffffff')
+    """
+    dark, light = contrast_ratio(DARK_TEXT, face), contrast_ratio(LIGHT_TEXT, face)
+    return DARK_TEXT if dark >= light else LIGHT_TEXT
+
+
 def _label(
     ax: Axes, boundaries: gpd.GeoDataFrame, table: pd.DataFrame, classes: tuple[MapClass, ...]
 ) -> None:
-    """Each ward's name at a point inside it, white on the darker shades."""
-    dark = {i + 1 for i in range(len(classes)) if i >= len(classes) - _DARK_FROM_TOP}
+    """Each ward's name at a point inside it, in the colour that reads better on its shade."""
     for code, geometry in zip(boundaries["ward_code"], boundaries.geometry, strict=True):
         point = geometry.representative_point()
         cls = table.at[code, "class"]
-        colour = "#ffffff" if not pd.isna(cls) and int(cls) in dark else "#1a1a1a"
+        face = (
+            WITHHELD_FACE
+            if table.at[code, "withheld"]
+            else UNAVAILABLE_FACE
+            if pd.isna(cls)
+            else classes[int(cls) - 1].colour
+        )
         name = "\n".join(textwrap.wrap(str(table.at[code, "ward_name"]), 12))
-        ax.text(point.x, point.y, name, ha="center", va="center", fontsize=6.5, color=colour)
+        ax.text(
+            point.x, point.y, name, ha="center", va="center", fontsize=6.5, color=label_colour(face)
+        )
 
 
 def save_svg(figure: Figure, path: Path) -> Path:
