@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 PERIOD_END ?=
 BUILD_ARGS := $(if $(PERIOD_END),--period-end $(PERIOD_END))
 
-.PHONY: help install browser book test lint check-inputs demo geography bench calibrate clean
+.PHONY: help install browser book test lint check-inputs demo geography boundaries bench calibrate clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -27,10 +27,10 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 book: $(STAMP) ## Build the site on the embedded demo data (PERIOD_END=YYYY-MM optional)
 	$(BIN)/csa-stats build $(BUILD_ARGS)
 
-browser: ## Install Debian's chromium for the site tests, if missing (uses apt-get)
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
-	  || { echo "error: the browser tests need Debian's chromium: apt-get install chromium"; exit 1; }
+browser: ## Install Debian's chromium (site tests, csa-stats pdf) and poppler-utils (PDF tests), if missing (uses apt-get)
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || { echo "installing Debian's chromium and poppler-utils for the browser and PDF tests"; \
+	  apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null; } \
+	  || { echo "error: the browser tests need Debian's chromium and poppler-utils: apt-get install chromium poppler-utils"; exit 1; }
 
 test: $(STAMP) browser ## Run every test: lint, types, unit, demo calibration, nbval, site build, browser
 	$(BIN)/ruff check src tests
@@ -53,6 +53,9 @@ ONS_LOOKUPS ?= ../shared/data/real/ons-lookups
 
 geography: $(STAMP) ## Derive data/reference/geography/ (LSOA -> ward -> LAD, Coventry's LSOA 2011 -> 2021) from the ONS lookups
 	$(BIN)/python -m csa_stats.reference.geography --source $(ONS_LOOKUPS)
+
+boundaries: $(STAMP) ## Derive the committed ward boundaries from the LSOA polygons in ../shared (data/reference/boundaries)
+	$(BIN)/python -m csa_stats.reference.boundaries
 
 bench: $(STAMP) ## Time the build (cold, parallel, unchanged) and print the figures
 	$(BIN)/python -m csa_stats.build.bench

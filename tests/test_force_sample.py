@@ -144,7 +144,7 @@ def test_every_authority_of_the_force_from_one_read_counts_what_each_read_alone_
     areas = [resolve_area(lad) for lad in WEST_MIDLANDS]
     before = policeuk.READS
     together = policeuk.ingest_areas(files, areas, paths.geography_dir(), tmp_path / "cache")
-    assert policeuk.READS == before + 1  # the files read once for all seven
+    assert before + 1 == policeuk.READS  # the files read once for all seven
     for area in areas:
         expected = independent.areas[area.lad_code]
         report = together[area.key].report
@@ -157,7 +157,7 @@ def test_every_authority_of_the_force_from_one_read_counts_what_each_read_alone_
     # each area was cached as if read alone: a build of any one of them reads nothing again
     again = policeuk.READS
     cached = ingest(files, areas[1], paths.geography_dir(), tmp_path / "cache")
-    assert cached.from_cache and policeuk.READS == again
+    assert cached.from_cache and again == policeuk.READS
 
 
 def test_the_forces_authorities_are_found_and_read_from_one_read_of_the_files(
@@ -167,7 +167,7 @@ def test_the_forces_authorities_are_found_and_read_from_one_read_of_the_files(
 
     before = policeuk.READS
     found = policeuk.ingest_force_areas(files, paths.geography_dir(), tmp_path / "cache")
-    assert policeuk.READS == before + 1
+    assert before + 1 == policeuk.READS
     assert [resolve_area(key).lad_code for key in found] == list(WEST_MIDLANDS)
     for key, result in found.items():
         area = resolve_area(key)

@@ -206,13 +206,22 @@ def make_demo() -> None:
     is_flag=True,
     help="Download the Census 2021 population of each ward of --area (Nomis).",
 )
-@click.option("--area", help="For --populations: an ONS code, a name or an areas.yml key.")
+@click.option(
+    "--boundaries",
+    is_flag=True,
+    help="Download the area's ward boundaries from ONS instead (to data/boundaries).",
+)
+@click.option(
+    "--area",
+    help="For --populations and --boundaries: an ONS code, a name or an areas.yml key "
+    "(--boundaries: default coventry).",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=None,
     help="Where to write (defaults: data/police-uk, data/lookups, "
-    "data/populations/<area>-ward-population.csv; all git-ignored).",
+    "data/populations/<area>-ward-population.csv, data/boundaries; all git-ignored).",
 )
 @click.option(
     "--base-url",
@@ -226,26 +235,32 @@ def fetch(
     last: str | None,
     lookups: bool,
     populations: bool,
+    boundaries: bool,
     area: str | None,
     out: Path | None,
     base_url: str | None,
     no_progress: bool,
 ) -> None:
     """Download public data: police.uk street-level files for a force and a range of months,
-    ONS's LSOA 2011 to 2021 lookup, or an area's ward populations (the only command that uses
-    the network; an interrupted download resumes when run again)."""
+    ONS's LSOA 2011 to 2021 lookup, an area's ward populations or its ward boundaries (the only
+    command that uses the network; an interrupted download resumes when run again)."""
     from csa_stats.sources.fetch import FetchError
 
     police = force is not None or first is not None or last is not None
-    if not (police or lookups or populations):
-        _fail("say what to fetch: --force with --from and --to, --lookups, or --populations --area")
-    if sum([police, lookups, populations]) > 1:
-        _fail("fetch one thing at a time: police.uk files, --lookups or --populations")
+    if not (police or lookups or populations or boundaries):
+        _fail(
+            "say what to fetch: --force with --from and --to, --lookups, --populations --area, "
+            "or --boundaries"
+        )
+    if sum([police, lookups, populations, boundaries]) > 1:
+        _fail("fetch one thing at a time: police.uk files, --lookups, --populations or --boundaries")
     try:
         if lookups:
             _fetch_lookups(out, base_url, no_progress)
         elif populations:
             _fetch_populations(area, out, base_url)
+        elif boundaries:
+            _fetch_boundaries(area or "coventry", out, base_url, not no_progress)
         else:
             _fetch_police_uk(force, first, last, out, base_url, no_progress)
     except FetchError as error:
@@ -307,7 +322,53 @@ def _fetch_populations(area_text: str | None, out: Path | None, base_url: str | 
     table = fetch_ward_populations(area, out, base_url or NOMIS_URL)
     click.echo(
         f"Census 2021 usual residents of {area.name}'s {len(table)} wards "
-        f"({table['population'].sum():,} in all) in {out}; build with --population {out}"
+        f"({table['population'].sum():,} in all) in {out}; the build uses them for {area.name}"
+    )
+
+
+def _fetch_boundaries(
+    area_key: str, out: Path | None, base_url: str | None, progress: bool
+) -> None:
+    """``fetch --boundaries``: the area's ward boundaries from ONS (thin: see
+    :mod:`csa_stats.sources.ons_boundaries`)."""
+    from csa_stats.reference.taxonomy import load_area
+    from csa_stats.sources.ons_boundaries import DEFAULT_SERVICE_URL, fetch_ward_boundaries
+
+    try:
+        area = load_area(area_key)
+    except UserError as error:
+        _fail(str(error))
+    path = fetch_ward_boundaries(area, out, base_url or DEFAULT_SERVICE_URL, progress=progress)
+    click.echo(f"{len(area.wards)} ward boundaries for {area.name} in {path}")
+
+
+@main.command()
+@click.option(
+    "--site",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The built site to print (default _build/html).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for the PDFs (default _build/pdf).",
+)
+def pdf(site: Path | None, out: Path | None) -> None:
+    """Print each page of the built site, and the whole edition, to PDF (Debian's chromium)."""
+    from csa_stats import paths
+    from csa_stats.build.pdf import PdfError, make_pdfs
+
+    site = site or paths.build_dir() / "html"
+    out = out or paths.build_dir() / "pdf"
+    try:
+        result = make_pdfs(site, out)
+    except PdfError as error:
+        _fail(str(error), code=1)
+    click.echo(
+        f"{len(result.pages)} pages and the whole edition ({result.pack}) printed to {out} "
+        f"in {result.seconds:.1f} s"
     )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from csa_stats.build import print_style
+
 #: The folder of the site's own static files (its style sheet).
 STATIC_DIR = Path(__file__).parents[1] / "presentation" / "static"
 
@@ -31,9 +33,13 @@ def drop_thebe(app: Any, pagename: str, templatename: str, context: dict, doctre
 
 
 def add_style_sheet(app: Any) -> None:
-    """Copy the package's style sheet with the site's static files and link it from every page."""
+    """Copy the package's style sheets with the site's static files and link them from every
+    page: ``site.css`` always; for print, ``print.css`` and the edition's page margins, written
+    when the build finishes (:mod:`csa_stats.build.print_style`)."""
     app.config.html_static_path.append(str(STATIC_DIR))
     app.add_css_file("site.css")
+    app.add_css_file("print.css", media="print")
+    app.add_css_file(print_style.FILE_NAME, media="print")
 
 
 def add_methodology_figures(app: Any, config: Any) -> None:
@@ -49,4 +55,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", add_methodology_figures)
     app.connect("builder-inited", add_style_sheet)
     app.connect("html-page-context", drop_thebe, priority=900)
+    app.connect("build-finished", print_style.write_edition_print_css)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
