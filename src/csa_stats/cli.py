@@ -182,6 +182,37 @@ def check(**values: Any) -> None:
             click.echo(f"  {line}")
 
 
+@main.command()
+@_run_options
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Folder of the areas' sites (default _build/areas).",
+)
+def index(output: Path | None, **values: Any) -> None:
+    """Write the index page of several areas' sites (--area all, or a list): the last step of the
+    workflow that builds each area in a job of its own (src/csa_stats/build/areas.smk)."""
+    from csa_stats import paths
+    from csa_stats.build.areas import is_many, read_areas_once, write_index
+    from csa_stats.params import parse_parameters
+    from csa_stats.sources import policeuk
+
+    which = values.get("area") or ""
+    if not is_many(which):
+        _fail(f"parameter area: {which!r}: the index is of several areas (all, or a list)")
+    output = output or paths.build_dir() / "areas"
+    try:
+        params = parse_parameters({**values, "area": "coventry"})
+        codes = read_areas_once(params, which, write_cache=False)
+        try:
+            page = write_index(params, codes, output)
+        finally:
+            policeuk.forget()
+    except UserError as error:
+        _fail(str(error))
+    click.echo(f"Index of {len(codes)} areas: {page}")
+
+
 @main.command("make-demo")
 def make_demo() -> None:
     """Regenerate the embedded demonstration data in data/demo/ (seeded, deterministic)."""
@@ -253,7 +284,9 @@ def fetch(
             "or --boundaries"
         )
     if sum([police, lookups, populations, boundaries]) > 1:
-        _fail("fetch one thing at a time: police.uk files, --lookups, --populations or --boundaries")
+        _fail(
+            "fetch one thing at a time: police.uk files, --lookups, --populations or --boundaries"
+        )
     try:
         if lookups:
             _fetch_lookups(out, base_url, no_progress)

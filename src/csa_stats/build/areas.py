@@ -59,6 +59,20 @@ class AreasResult:
     reads: int  # times the police.uk files were read
 
 
+def plan_areas(data: Path, which: str = ALL) -> list[str]:
+    """The keys of the areas a build of ``which`` makes from the police.uk files ``data``: for
+    ``all``, every local authority the files' LSOAs cover (reading that one column, not the
+    records); else the list's. For a workflow to plan its jobs."""
+    from csa_stats.reference.geography import areas_of_force
+    from csa_stats.sources.ons_lookups import lsoa_codes_by_month
+    from csa_stats.sources.policeuk import find_files
+
+    if which != ALL:
+        return [resolve_area(text).key for text in which.split(",") if text]
+    codes = {c for month in lsoa_codes_by_month(find_files(data)).values() for c in month}
+    return [area.key for area in areas_of_force(codes)]
+
+
 def read_areas_once(params: RunParameters, which: str, write_cache: bool = True) -> list[str]:
     """Read the police.uk files once for the areas named (``all``: every local authority they
     cover), leaving each area's table in the police.uk cache; return the areas' LAD codes.
@@ -83,7 +97,7 @@ def read_areas_once(params: RunParameters, which: str, write_cache: bool = True)
             )
             areas = [resolve_area(key) for key in found]
         else:
-            areas = [resolve_area(text) for text in which.split(",")]
+            areas = [resolve_area(text) for text in which.split(",") if text]
             policeuk.ingest_areas(
                 data, areas, folders, paths.policeuk_cache_dir(), write_cache, remember=True
             )

@@ -402,7 +402,8 @@ def resolve_area(
     text: str, table: pd.DataFrame | None = None, areas_path: Path | None = None
 ) -> Area:
     """The area a user means: an ONS local authority district code (``E08000025``), its name
-    (``Birmingham``, any case, exact) or a key of ``data/reference/areas.yml`` (``coventry``).
+    (``Birmingham``, any case, exact), its key (``bristol-city-of``: :func:`slug`) or a key of
+    ``data/reference/areas.yml`` (``coventry``).
 
     Returns
     -------
@@ -426,6 +427,8 @@ def resolve_area(
         found = lads[lads["lad_code"] == query.upper()]
     else:
         found = lads[lads["lad_name"].str.casefold() == query.casefold()]
+        if found.empty:  # the area's key, as csa-stats names its sites: bristol-city-of
+            found = lads[lads["lad_name"].map(slug) == query]
     if len(found) == 1:
         return area_for_lad(str(found["lad_code"].iloc[0]), table, areas_path)
     raise AreaNotFoundError(_not_found(query, lads, sorted(configured)))
