@@ -35,7 +35,7 @@ def test_city_centre_measures_are_not_defined_without_a_city_centre_ward(
     incidents = make_incidents(_rows())
     measures = load_definitions().measures
     for key in ("city_centre_crime", "city_centre_asb"):
-        assert availability(measures[key], incidents, no_centre) == CITY_CENTRE_UNDEFINED
+        assert str(availability(measures[key], incidents, no_centre)) == CITY_CENTRE_UNDEFINED
         assert availability(measures[key], incidents, area) is None
         assert not select_measure(incidents, measures[key], no_centre).any()
         assert "in the city-centre ward (not defined for this area)" in describe(
@@ -61,15 +61,16 @@ def test_the_ward_chart_of_an_area_without_a_city_centre_highlights_none(
 ) -> None:
     from csa_stats.chapters import key_findings
     from csa_stats.chapters.context import Chapter
+    from csa_stats.edition import in_memory
     from csa_stats.sources.population import read_population
 
     no_centre = dataclasses.replace(area, city_centre_ward=None)
     incidents = make_incidents(_rows())
-    ch = Chapter(PARAMS, no_centre, incidents, read_population(area), tmp_path)
+    ch = Chapter(in_memory(PARAMS, no_centre, incidents, read_population(area)), tmp_path)
     text = key_findings.wards_section(ch)
     assert "Recorded crime per 1,000 residents by ward, 2024/25." in text
     assert "the city centre, is highlighted" not in text
-    with_centre = Chapter(PARAMS, area, incidents, read_population(area), tmp_path)
+    with_centre = Chapter(in_memory(PARAMS, area, incidents, read_population(area)), tmp_path)
     assert "St Michael's, the city centre, is highlighted" in key_findings.wards_section(
         with_centre
     )
