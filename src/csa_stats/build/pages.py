@@ -54,6 +54,45 @@ def data_statement(incidents: pd.DataFrame, findings: list[str] | tuple[str, ...
     return "\n".join(lines) + "\n"
 
 
+def reconciliation(edition: Edition, csv_name: str) -> tuple[str, pd.DataFrame]:
+    """The edition's totals beside the published figures the project holds for its area and
+    period (:func:`csa_stats.analysis.reconcile.reconcile`): a table in Markdown, with a link to
+    ``csv_name``, and the table; or the sentence that says there is nothing to reconcile."""
+    from csa_stats.analysis.reconcile import monthly_totals, reconcile
+
+    p = edition.params
+    found = reconcile(
+        monthly_totals(edition.incidents), edition.area, str(p.period_end), p.period_months
+    )
+    if found.message:
+        return md_text(found.message) + "\n", found.table
+    rows = [
+        "| Figure | Period | Published | This edition | Difference | Why they differ |",
+        "|---|---|--:|--:|--:|---|",
+    ]
+    for line, (_, r) in zip(found.lines(), found.table.iterrows(), strict=True):
+        published, _, rest = line.partition(": published ")[2].partition(", this edition ")
+        ours, _, difference = rest.partition(" (")
+        if pd.isna(r["edition"]):
+            published, ours, difference = published.split(";")[0], "not in this edition", ""
+        cells = [
+            f"{r['label']} ({r['note']})" if r["note"] else str(r["label"]),
+            str(r["period"]),
+            published,
+            ours,
+            difference.rstrip(")"),
+            f"{r['reasons']}. Source: {r['source']}",
+        ]
+        rows.append("| " + " | ".join(md_text(c) for c in cells) + " |")
+    intro = (
+        f"The edition's own figures for {md_text(edition.area.name)} beside the published figures "
+        "the project holds for the same period (`data/reference/published_figures.csv`). They are "
+        "on other bases, so they are not expected to agree exactly; the last column says why they "
+        f"differ. {{download}}`The table as CSV <_generated/{csv_name}>`."
+    )
+    return intro + "\n\n" + "\n".join(rows) + "\n", found.table
+
+
 def write_config(staging: Path, edition: Edition, built: dt.date) -> None:
     """Add the build's notice and footer to the staged ``_config.yml``."""
     config_path = staging / "_config.yml"
@@ -74,11 +113,14 @@ def write_config(staging: Path, edition: Edition, built: dt.date) -> None:
 
 def write_generated(generated: Path, edition: Edition, executed: Path, built: dt.date) -> None:
     """Write the generated pages the hand-written ones include: the edition's details, what the
-    data hold, and the front page's serious-violence box (as its chapter wrote it; empty when
-    the chapter wrote none)."""
+    data hold, its figures beside the published ones, and the front page's serious-violence box
+    (as its chapter wrote it; empty when the chapter wrote none)."""
     generated.mkdir(parents=True, exist_ok=True)
     write_text(generated / "build_info.md", build_info(edition, built))
     write_text(generated / "data_quality.md", data_statement(edition.incidents, edition.findings))
+    text, table = reconciliation(edition, "reconciliation.csv")
+    write_text(generated / "reconciliation.md", text)
+    write_text(generated / "reconciliation.csv", table.to_csv(index=False))
     box = executed / paths.FRONT_PAGE_BOX
     write_text(
         generated / "serious_violence.md", box.read_text(encoding="utf-8") if box.is_file() else ""

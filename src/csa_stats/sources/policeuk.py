@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -106,6 +107,8 @@ class IngestReport:
     outside_area: int = 0
     lsoa_2011_rows: int = 0
     lsoa_2021_rows: int = 0
+    #: the months holding LSOA codes no lookup places, and how to fetch the lookup that would
+    unplaced: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The report in plain sentences."""
@@ -123,7 +126,7 @@ class IngestReport:
         if self.unknown_crime_types:
             listed = ", ".join(f"{k!r} ({v:,})" for k, v in self.unknown_crime_types.items())
             out.append(f"unknown crime types, left out: {listed}")
-        return out
+        return out + self.unplaced
 
 
 # ---- finding the files ------------------------------------------------------------------------
@@ -332,7 +335,7 @@ def select_rows(
     table = read_columns(source)
     counts = _FileCounts(rows=table.num_rows)
     type_values, type_index, type_pos = positions(table, "Crime type", types, source)
-    _, _, position = positions(table, "LSOA code", lsoas, source)
+    lsoa_values, lsoa_index, position = positions(table, "LSOA code", lsoas, source)
     type_ok, located = type_pos >= 0, position != -2
     counts.no_location = int(np.count_nonzero(type_ok & ~located))
     counts.outside_area = int(np.count_nonzero(type_ok & located & (position < 0)))
@@ -353,6 +356,10 @@ def select_rows(
         "lookup_row": position[keep][first],
         "file": np.full(int(np.count_nonzero(first)), number, dtype=np.int32),
         "duplicate_row": position[keep][~first],
+        # the file's distinct LSOA codes that the lookup does not hold (another area's, or none's)
+        "outside_codes": sorted(
+            {str(lsoa_values[int(i)]) for i in np.unique(lsoa_index[position == -1])}
+        ),
     }
     return kept, counts
 
@@ -571,35 +578,6 @@ def ingest_force(
 # ---- the tidy table ---------------------------------------------------------------------------
 
 
-def read_area(
-    sources: list[SourceFile], lookup: pd.DataFrame, area: Area, workers: int | None = None
-) -> tuple[pd.DataFrame, IngestReport]:
-    """Every file's records in the area as the tidy table, and the report
-    (:func:`read_areas` for one area)."""
-    return read_areas(sources, {area.key: (area, lookup)}, workers)[area.key]
-
-
-def read_areas(
-    sources: list[SourceFile],
-    areas: dict[str, tuple[Area, pd.DataFrame]],
-    workers: int | None = None,
-) -> dict[str, tuple[pd.DataFrame, IngestReport]]:
-    """Every file's records in each of several areas (each with its lookup, from
-    :func:`load_lookups`) as a tidy table each, and each area's report, from one read of the
-    files: the same tables and reports as reading the files once for each area."""
-    # An LSOA lies in one local authority; a 2011 code whose successors lie in two keeps the
-    # first area's (the areas' lookups never overlap otherwise).
-    combined = pd.concat(
-        [lookup.assign(area=number) for number, (_, lookup) in enumerate(areas.values())]
-    )
-    combined = combined[~combined.index.duplicated()]
-    selected = select(sources, combined, workers)
-    return {
-        key: split(selected, combined["area"].to_numpy() == number, area, lookup)
-        for number, (key, (area, lookup)) in enumerate(areas.items())
-    }
-
-
 @dataclass(frozen=True)
 class Selected:
     """One read of the files against a lookup: each record kept (its id, crime type, place in the
@@ -615,6 +593,7 @@ class Selected:
     report: IngestReport  # what holds for every area: files, months, rows read, no location
     placed: int  # rows with a known crime type and an LSOA
     police_types: list[str]
+    outside_codes: dict[str, set[str]] = field(default_factory=dict)  # by month
 
 
 def select(sources: list[SourceFile], lookup: pd.DataFrame, workers: int | None = None) -> Selected:
@@ -657,11 +636,35 @@ def select(sources: list[SourceFile], lookup: pd.DataFrame, workers: int | None 
         report=common,
         placed=placed,
         police_types=police_types,
+        outside_codes=_by_month(
+            sources, [cast(list[str], kept["outside_codes"]) for kept, _ in parts]
+        ),
     )
 
 
+def _by_month(sources: list[SourceFile], codes: list[list[str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for source, found in zip(sources, codes, strict=True):
+        out.setdefault(source.month, set()).update(found)
+    return out
+
+
+def unplaced_lines(selected: Selected, lookups: Path | Sequence[Path]) -> list[str]:
+    """What to say of the LSOA codes in the files that no lookup places (the months, and how to
+    fetch the lookup that would), from the codes the read saw outside its own lookup."""
+    from csa_stats.reference.geography import placeable_lsoas
+    from csa_stats.sources.ons_lookups import describe_unplaced, unplaced_lsoas
+
+    extra = [f for f in lookup_files(lookups) if {"LSOA11CD", "LSOA21CD"} <= set(csv_header(f))]
+    return describe_unplaced(unplaced_lsoas(selected.outside_codes, placeable_lsoas(extra)))
+
+
 def split(
-    selected: Selected, in_area: np.ndarray, area: Area, lookup: pd.DataFrame
+    selected: Selected,
+    in_area: np.ndarray,
+    area: Area,
+    lookup: pd.DataFrame,
+    unplaced: list[str] | None = None,
 ) -> tuple[pd.DataFrame, IngestReport]:
     """One area's tidy table and report from a read: ``in_area`` marks the read's lookup rows
     that are the area's, ``lookup`` is the area's own (from :func:`load_lookups`)."""
@@ -670,6 +673,7 @@ def split(
         **{**asdict(selected.report), "missing_months": list(selected.report.missing_months)}
     )
     report.duplicate_rows = int(np.count_nonzero(in_area[selected.duplicate_row]))
+    report.unplaced = list(unplaced or [])
     # every placed row not kept for this area (outside it, or a repeat of one kept) is outside
     report.outside_area = selected.placed - int(np.count_nonzero(mine)) - report.duplicate_rows
     # positions in the area's own lookup, from positions in the read's (mapped on the lookup's
@@ -884,7 +888,8 @@ def ingest_areas(
     remember: bool = False,
 ) -> dict[str, Ingested]:
     """The tidy table of each area (by key), from the cache where it is there and otherwise from
-    one read of the files for all the areas missing (:func:`read_areas`): every local authority of
+    one read of the files for all the areas missing (:func:`select`, then :func:`split` for each):
+    every local authority of
     a force's files costs one read, not one each. Each area's table is validated and cached as if
     it had been read alone, so a later build of any one of them finds it; with ``remember``,
     they are also kept in memory for this process's builds of them (until :func:`forget`).
@@ -925,9 +930,15 @@ def ingest_areas(
         return out
     verify_archive(path)
     READS += 1
-    read = read_areas(sources, wanted)
-    for area in missing:
-        incidents, report = read[area.key]
+    combined = pd.concat(
+        [lookup.assign(area=number) for number, (_, lookup) in enumerate(wanted.values())]
+    )
+    combined = combined[~combined.index.duplicated()]  # an LSOA lies in one local authority
+    selected = select(sources, combined)
+    unplaced = unplaced_lines(selected, lookups)
+    for number, area in enumerate(missing):
+        in_area = combined["area"].to_numpy() == number
+        incidents, report = split(selected, in_area, area, wanted[area.key][1], unplaced)
         out[area.key] = _keep(incidents, report, area, path, entries[area.key], write_cache)
         if remember:
             _REMEMBERED[_cache_key(sources, lookups, area)] = out[area.key]
@@ -984,6 +995,7 @@ def ingest_force_areas(
     verify_archive(path)
     READS += 1
     selected = select(sources, national)
+    unplaced = unplaced_lines(selected, lookups)
     found = national.index[np.unique(selected.lookup_row)]
     out: dict[str, Ingested] = {}
     lads = national["lad_code"].to_numpy()
@@ -995,7 +1007,7 @@ def ingest_force_areas(
             raise PoliceUkError(
                 f"ward(s) {', '.join(unknown)} of {area.name} are not among its wards"
             )
-        incidents, report = split(selected, in_area, area, lookup)
+        incidents, report = split(selected, in_area, area, lookup, unplaced)
         key = _cache_key(sources, lookups, area)
         cached = cache_dir / f"{key}.parquet" if cache_dir else None
         out[area.key] = _keep(incidents, report, area, path, cached, write_cache)
