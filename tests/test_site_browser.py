@@ -227,3 +227,83 @@ def test_the_search_finds_pages_with_no_network(context, served) -> None:
     assert results.count() >= 2
     assert "Priority two" in titles  # shoplifting is a priority-two measure
     assert context.outside == []
+
+
+DESKTOP = {"width": 1280, "height": 800}
+#: Every chapter, by its page: a committee member's first screen holds its verdict.
+CHAPTER_PAGES = (
+    "plan_on_a_page",
+    "key_findings",
+    "serious_violence",
+    "priority_offending",
+    "priority_public_places",
+    "priority_exploitation",
+    "wards",
+)
+
+
+def _top_and_bottom(page, selector: str) -> tuple[float, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    return box["y"], box["y"] + box["height"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_every_chapters_verdict_is_on_its_first_screen(browser, served, viewport) -> None:
+    base, _ = served
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    for name in CHAPTER_PAGES:
+        page.goto(urljoin(base, f"book/chapters/{name}.html"))
+        page.wait_for_load_state("load")
+        top, bottom = _top_and_bottom(page, ".csa-verdict")
+        assert bottom <= viewport["height"], (name, viewport, top, bottom)  # all of it, unscrolled
+        if viewport == DESKTOP and name.startswith("priority_"):
+            # and the start of the summary table: its header and first row
+            first_row = page.locator(
+                ".csa-verdict ~ div table tbody tr, .csa-verdict ~ table tbody tr"
+            )
+            row_top, _ = _top_and_bottom(page, "article table tbody tr")
+            assert first_row.count() >= 1 and row_top < viewport["height"], (name, row_top)
+    context.close()
+
+
+def test_the_plan_on_a_page_fits_a_screen_a_priority_and_two_screens_in_all(
+    browser, served
+) -> None:
+    base, _ = served
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(urljoin(base, "book/chapters/plan_on_a_page.html"))
+    page.wait_for_load_state("load")
+    tables = page.locator("table.csa-plan")
+    assert tables.count() == 3  # one per priority
+    boxes = [tables.nth(i).bounding_box() for i in range(3)]
+    heights = [box["height"] for box in boxes if box]
+    assert max(heights) <= DESKTOP["height"], heights  # each priority fits one screen
+    first_top = page.locator("article h2").first.bounding_box()["y"]
+    last = boxes[-1]
+    assert last is not None and last["y"] + last["height"] - first_top <= 2 * DESKTOP["height"]
+    # the statuses are words with their symbols, and every police measure has its sparkline
+    statuses = page.locator("table.csa-plan td.csa-status").all_inner_texts()
+    assert all(" " in s and s.split(" ", 1)[1] for s in statuses), statuses
+    labels = page.eval_on_selector_all(
+        "svg.csa-sparkline", "els => els.map(e => e.getAttribute('aria-label'))"
+    )
+    assert len(labels) >= 15 and all(label and "from" in label for label in labels)
+    context.close()
+
+
+def test_every_chart_and_map_is_svg_with_text_as_text(context, served) -> None:
+    base, html = served
+    page = context.new_page()
+    seen = 0
+    for name in CHAPTER_PAGES:
+        page.goto(urljoin(base, f"book/chapters/{name}.html"))
+        sources = page.eval_on_selector_all("article img", "els => els.map(e => e.src)")
+        for source in sources:
+            assert source.endswith(".svg"), (name, source)
+            svg = (html / urlparse(source).path.removeprefix("/")).read_text()
+            assert "<text" in svg, (name, source)  # findable, zoomable, crisp in print
+            seen += 1
+    assert seen >= 20

@@ -35,6 +35,7 @@ from csa_stats import __version__, paths
 from csa_stats.errors import UserError
 from csa_stats.files import file_digest, tree_digest, write_text
 from csa_stats.params import RunParameters, check_against_data, parse_parameters
+from csa_stats.reference.boundaries import boundaries_file
 from csa_stats.reference.definitions import load_serious_violence
 from csa_stats.reference.policy import load_all
 from csa_stats.reference.taxonomy import Area, load_area
@@ -52,6 +53,7 @@ from csa_stats.sources.schema import to_storage_types
 #: The tables an edition holds, by the name of the input they come from.
 PARTS: dict[str, str] = {
     "data": "incidents.parquet",
+    "boundaries": "boundaries.parquet",
     "population": "population.parquet",
     "indicators": "indicators.parquet",
     "peers": "peers.parquet",
@@ -152,6 +154,12 @@ class Edition:
     def indicators(self) -> pd.DataFrame:
         """The supplementary indicators table."""
         return self._required("indicators")
+
+    @property
+    def boundaries(self) -> pd.DataFrame | None:
+        """The area's ward boundaries (a GeoDataFrame in British National Grid), or ``None``
+        where it has none."""
+        return self.table("boundaries")
 
     @property
     def peers(self) -> pd.DataFrame | None:
@@ -267,6 +275,7 @@ def _paths(params: RunParameters, area: Area) -> dict[str, Path | None]:
         "indicators": (
             Path(params.indicators_path) if params.indicators_path else paths.demo_indicators_path()
         ),
+        "boundaries": boundaries_file(area.key),
         "peers": Path(params.peers_path) if peers else None,
         "peer_population": (
             (
@@ -298,6 +307,9 @@ def input_digests(params: RunParameters, area: Area) -> dict[str, dict[str, str]
         else:
             digest = file_digest(path)
         given = {
+            "boundaries": str(path.relative_to(paths.project_root()))
+            if path.is_relative_to(paths.project_root())
+            else str(path),
             "data": params.data_path,
             "population": params.population_path or (str(path) if name == "population" else ""),
             "indicators": params.indicators_path,
@@ -305,6 +317,10 @@ def input_digests(params: RunParameters, area: Area) -> dict[str, dict[str, str]
             "peer_population": params.peer_population_path,
         }[name]
         out[name] = {"path": given, "sha256": digest}
+        if name == "boundaries":  # what a map drawn from them must say of their source
+            from csa_stats.reference.boundaries import attribution
+
+            out[name]["about"] = attribution(path)
     out["reference"] = {"path": "", "sha256": tree_digest(paths.reference_dir(), ["*"])}
     out["edition_code"] = {"path": "", "sha256": _edition_code()}
     return out
@@ -368,6 +384,12 @@ def _read(params: RunParameters, write_cache: bool) -> tuple[Edition, dict[str, 
     assert indicators_path is not None
     with read_deadline(str(indicators_path)):
         tables["indicators"] = read_indicator_table(indicators_path)
+    boundaries = where["boundaries"]
+    if boundaries is not None:
+        from csa_stats.reference.boundaries import load_ward_boundaries
+
+        with read_deadline(str(boundaries)):
+            tables["boundaries"] = load_ward_boundaries(boundaries, area)
     unplaced = 0
     if params.peers_path:
         from csa_stats.sources.policeuk import ingest_force
@@ -538,6 +560,11 @@ def open_edition(manifest: Path | str, parts: Iterable[str] | None = None) -> Ed
             same = False
         if not same:
             raise EditionError(f"{table_path}: not the table the manifest lists; build again")
+        if name == "boundaries":
+            import geopandas as gpd
+
+            tables[name] = gpd.read_parquet(table_path)
+            continue
         table = pd.read_parquet(table_path)
         tables[name] = to_storage_types(table) if name == "data" else table
     return Edition(record, params, load_area(record.area), tables, path.parent)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from csa_stats.analysis import spc
-from csa_stats.analysis.disclosure import withhold_small_totals
+from csa_stats.analysis.disclosure import is_sensitive, withhold_small_totals
 from csa_stats.analysis.indicators import (
     IndicatorChange,
     load_indicators,
@@ -25,6 +25,7 @@ from csa_stats.analysis.measures import measure_changes, monthly_of, months_of
 from csa_stats.params import RunParameters
 from csa_stats.reference.definitions import load_definitions, load_serious_violence, select_measure
 from csa_stats.reference.plan import load_plan
+from csa_stats.reference.policy import load_disclosure_policy
 from csa_stats.reference.taxonomy import Area
 
 
@@ -65,10 +66,37 @@ def plan_rows(
                     if police.loc[key, "available"]
                     else None
                 )
-                rows.append(_police_row(name, entry, police.loc[key], params, monthly))
+                rows.append(
+                    {
+                        **_police_row(name, entry, police.loc[key], params, monthly),
+                        "key": key,
+                        "series": _recent(monthly, police.loc[key]),
+                    }
+                )
             else:
-                rows.append(_indicator_row(name, entry["indicator"], indicators))
+                rows.append(
+                    {
+                        **_indicator_row(name, entry["indicator"], indicators),
+                        "key": entry["indicator"],
+                    }
+                )
     return pd.DataFrame(rows)
+
+
+#: Months of a police measure's series shown beside it (its sparkline).
+RECENT_MONTHS = 24
+
+
+def _recent(monthly: pd.Series | None, row: pd.Series) -> list[float] | None:
+    """The last :data:`RECENT_MONTHS` months of a measure's series, for its sparkline; none for a
+    measure not available, or one with a withheld count (a small month could be read off it)."""
+    if monthly is None or row["current_withheld"] or row["previous_withheld"]:
+        return None
+    recent = monthly.tail(RECENT_MONTHS)
+    policy = load_disclosure_policy()
+    if is_sensitive(str(row.name)) and recent.between(policy.low, policy.high).any():
+        return None
+    return [float(v) for v in recent]
 
 
 def spc_verdict(monthly: pd.Series | None, wanted: str | None) -> str:

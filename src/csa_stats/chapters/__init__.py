@@ -30,7 +30,11 @@ class ChapterSpec:
 
 def _priority(key: str) -> ChapterSpec:
     return ChapterSpec(
-        f"priority_{key}", "priority", "priority", ("data", "population"), {"priority": key}
+        f"priority_{key}",
+        "priority",
+        "priority",
+        ("data", "population", "boundaries"),
+        {"priority": key},
     )
 
 
@@ -41,12 +45,14 @@ CHAPTERS: tuple[ChapterSpec, ...] = (
         "plan_on_a_page",
         ("data", "indicators", "peers", "peer_population"),
     ),
-    ChapterSpec("key_findings", "key_findings", "key_findings", ("data", "population")),
+    ChapterSpec(
+        "key_findings", "key_findings", "key_findings", ("data", "population", "boundaries")
+    ),
     ChapterSpec("serious_violence", "serious_violence", "serious_violence", ("data",)),
     _priority("offending"),
     _priority("public_places"),
     _priority("exploitation"),
-    ChapterSpec("wards", "wards", "wards", ("data", "population")),
+    ChapterSpec("wards", "wards", "wards", ("data", "population", "boundaries")),
 )
 
 

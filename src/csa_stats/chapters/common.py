@@ -50,6 +50,52 @@ def withhold_small_ward_counts(wards: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     return out.loc[order], hidden.loc[order]
 
 
+def ward_map(
+    ch: Chapter,
+    rates: pd.Series,
+    withheld: pd.Series,
+    what: str,
+    unit: str,
+    name: str,
+) -> str:
+    """A ward map of ``rates`` (per 1,000 residents, by ward code) as an SVG figure with alt text
+    and its data (:func:`csa_stats.presentation.maps.ward_choropleth`), the ``withheld`` wards
+    (by code, True where withheld) hatched and their values nowhere; or, where the area has no
+    ward boundaries, the sentence that says how to fetch them."""
+    from csa_stats.presentation import maps
+
+    if ch.boundaries is None:
+        return (
+            f"No map: there are no ward boundaries for {ch.area.name} here; "
+            f"`csa-stats fetch --boundaries --area {ch.area.key}` downloads ONS's.\n"
+        )
+    p = ch.params.period
+    hidden = frozenset(str(code) for code, flag in withheld.items() if flag)
+    shown = rates[[code not in hidden for code in rates.index]]
+    top = ch.area.wards[str(shown.astype(float).idxmax())] if len(shown) else None
+    title = (
+        f"{what.capitalize()} per resident was highest in {top}"
+        if top
+        else f"{what.capitalize()} per resident by ward"
+    )
+    drawn = maps.ward_choropleth(
+        rates.astype(float),
+        ch.boundaries,
+        title=title,
+        subtitle=f"{unit.capitalize()} per 1,000 residents by ward, {p.label}",
+        measure=f"{unit} per 1,000 residents",
+        withheld=hidden,
+        attribution=ch.edition.manifest.inputs.get("boundaries", {}).get("about", ""),
+        area_name=ch.area.name,
+    )
+    caption = (
+        f"{what.capitalize()} per 1,000 residents by ward, {ch.area.name}, {p.label}: a darker "
+        "shade is a higher rate."
+        + (" Hatched wards are withheld (small counts)." if hidden else "")
+    )
+    return maps.publish_map(drawn, f"{name}-map", caption, ch.out_dir, table=False)
+
+
 def ward_ranking_section(
     ch: Chapter, wards: pd.DataFrame, what: str, unit: str, name: str, sensitive: bool = False
 ) -> str:
@@ -134,4 +180,5 @@ def ward_ranking_section(
             "among those wards."
         )
     note = " ".join(n for n in notes if n)
-    return figure_block + "\n" + table_block + (f"\n{note}\n" if note else "")
+    map_block = ward_map(ch, wards["rate_per_1000"], hidden["current"], what, unit, name)
+    return map_block + "\n" + figure_block + "\n" + table_block + (f"\n{note}\n" if note else "")

@@ -47,6 +47,11 @@ class Chapter:
         return self.edition.population
 
     @property
+    def boundaries(self) -> pd.DataFrame | None:
+        """The area's ward boundaries, or ``None`` where it has none (no map is drawn)."""
+        return self.edition.boundaries
+
+    @property
     def is_demo(self) -> bool:
         """True when the chapter is built from the embedded demonstration data."""
         return self.edition.is_demo

@@ -42,7 +42,9 @@ def summary(ch: Chapter) -> str:
     highest = wards.iloc[0]
     comparison = ch.params.comparison
     lines = [
+        ":::{container} csa-verdict",
         f"**In {_scope(ch)}, police recorded {fmt_count(crime.current)} crimes in {ch.area.name}.**",
+        ":::",
         "",
         f"- {narrative.describe_change('Total recorded crime', crime, 'offences')}",
         f"- {narrative.describe_change('Anti-social behaviour (ASB)', asb, 'reports')}",

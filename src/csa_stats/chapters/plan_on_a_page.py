@@ -7,6 +7,7 @@ plan wants, and a status decided by one stated rule.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ from csa_stats.analysis.indicators import latest_changes
 from csa_stats.analysis.measures import load_change_policy
 from csa_stats.analysis.plan import load_plan, plan_rows
 from csa_stats.chapters.context import Chapter
+from csa_stats.presentation.sparklines import sparkline
 from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
 from csa_stats.presentation.text import md_text
 from csa_stats.reference.indicators import load_indicators
@@ -47,10 +49,10 @@ def all_rows(ch: Chapter) -> dict[str, pd.DataFrame]:
 
 
 def rules(ch: Chapter) -> str:
-    """The status and stale rules, stated once at the top."""
+    """The status and stale rules, stated once, under the tables."""
     limits = sorted({i.stale_after_months for i in load_indicators().values()})
     return (
-        "**How the status is decided.** For police-recorded measures, the period "
+        "For police-recorded measures, the period "
         f"({ch.params.period.label}) is compared with {ch.params.comparison.label}, allowing for "
         "how much each measure varies from month to month; for other indicators, the latest value "
         "is compared with the one before it. A change found clear at the "
@@ -67,67 +69,149 @@ def rules(ch: Chapter) -> str:
 
 
 def summary(rows: dict[str, pd.DataFrame]) -> str:
-    """How many measures have each status."""
+    """How many measures have each status: the page's verdict, in one sentence."""
     every = pd.concat(rows.values())
     counts = every["status"].value_counts()
     parts = [f"{counts[s]} {s}" for s in STATUSES if s in counts]
     objectives = every["objective"].nunique()
     return (
+        ":::{container} csa-verdict\n"
         f"The plan's three priorities have {objectives} objectives, followed through "
         f"{int((every['status'] != 'no measure').sum())} measures: " + ", ".join(parts) + ".\n"
+        ":::\n"
     )
 
 
-def _latest(row: pd.Series) -> str:
+#: Each status's symbol, shown with its word (never the colour alone).
+SYMBOLS = {
+    "improving": "✓",
+    "worsening": "✗",
+    "no clear change": "–",
+    "too few to judge": "…",
+    "not tested": "○",
+    "withheld": "[c]",
+    "stale": "⌛",
+    "not available": "n/a",
+    "no data": "?",
+}
+
+
+def _latest_text(row: pd.Series) -> str:
     value = float(row["latest"])
     whole = value == round(value) and "%" not in str(row["unit"])
     shown = fmt_count(value) if whole else f"{value:,.1f}"
-    unit = str(row["unit"])  # the indicators file's own words: text, not markup
-    return (
-        f"{shown}{'' if unit.startswith('%') else ' '}{md_text(unit)} in {md_text(row['period'])}"
+    unit = str(row["unit"])
+    return f"{shown}{'' if unit.startswith('%') else ' '}{unit}, {row['period']}"
+
+
+def _change_text(row: pd.Series) -> str:
+    if not pd.isna(row.get("change_points", float("nan"))):
+        return fmt_signed_pct(row["change_points"]).removesuffix("%") + " points"
+    if not pd.isna(row.get("change_pct")):
+        return fmt_signed_pct(row["change_pct"])
+    return ""
+
+
+def _series(ch: Chapter, row: pd.Series) -> tuple[list[float] | None, str]:
+    """The values a row's sparkline draws, and their label: a police measure's last months; an
+    indicator's values of its period type, oldest first."""
+    if row["source"] == "police-recorded":
+        series = row.get("series")
+        if not isinstance(series, list) or len(series) < 2:
+            return None, ""
+        return series, (
+            f"{row['measure']}, each of the last {len(series)} months to "
+            f"{ch.params.period.end:%B %Y}: from {fmt_count(min(series))} to "
+            f"{fmt_count(max(series))} a month, {fmt_count(series[-1])} in the last"
+        )
+    table = ch.edition.indicators
+    mine = table[(table["indicator"] == row["key"]) & (table["geography"] == ch.area.name)]
+    mine = mine[mine["period_end"] <= str(ch.params.period_end)].sort_values("period_end")
+    if "period_type" in mine and len(mine):
+        mine = mine[mine["period_type"] == mine["period_type"].iloc[-1]]
+    values = [float(v) for v in mine["value"]]
+    if len(values) < 2:
+        return None, ""
+    return values, (
+        f"{row['measure']}, its last {len(values)} values: from {min(values):,.1f} to "
+        f"{max(values):,.1f}, {values[-1]:,.1f} in the latest"
     )
 
 
-def _line(row: pd.Series) -> str:
-    """One measure in words: value, change, direction wanted, status, and any note."""
-    name = f"**{row['measure']}**"
-    if row["status"] in ("not available", "no data", "withheld"):
-        return f"- {name}: {row['note']}."
-    wanted = {"down": "fewer", "up": "more"}[str(row["wanted"])]
-    if not pd.isna(row.get("change_points", float("nan"))):
-        points = fmt_signed_pct(row["change_points"]).removesuffix("%")
-        change = f", {points} percentage points on the period before"
-    elif not pd.isna(row.get("change_pct")):
-        change = f", {fmt_signed_pct(row['change_pct'])} on the period before"
-    else:
-        change = ""
-    variation = row.get("variation")
-    spc_text = f" Variation: {variation}." if isinstance(variation, str) and variation else ""
-    note = f" ({row['note']})" if row.get("note") else ""
-    source = f" Source: {md_text(row['source'])}." if row.get("source") else ""
+def _wanted_mark(wanted: str) -> str:
+    """The direction the plan wants, as an arrow after the measure (said in full to a screen
+    reader)."""
+    words = {"down": ("↓", "wanted: fewer"), "up": ("↑", "wanted: more")}.get(wanted)
+    if words is None:
+        return ""
+    arrow, text = words
     return (
-        f"- {name}: {_latest(row)}{change}; wanted: {wanted}. "
-        f"Status: **{row['status']}**{note}.{spc_text}{source}"
+        f' <span class="csa-wanted" title="{text}">{arrow}'
+        f'<span class="visually-hidden"> ({text})</span></span>'
     )
 
 
 def priority_section(ch: Chapter, key: str, rows: pd.DataFrame) -> str:
-    """A priority's objectives, each with its measures in words, and the rows as a CSV download."""
+    """A priority's objectives and measures in one compact table: each measure's latest value,
+    change, status (a symbol and its word) and recent months (a sparkline); the rows as a CSV."""
     name = f"plan-{key.replace('_', '-')}"
     downloads = ch.out_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    rows.to_csv(downloads / f"{name}.csv", index=False)
-    parts = []
+    rows.drop(columns=["series"], errors="ignore").to_csv(downloads / f"{name}.csv", index=False)
+    e = html.escape
+    body = []
     for objective, group in rows.groupby("objective", sort=False):
-        parts.append(f"**{objective}**\n")
+        body.append(
+            f'<tr class="csa-objective"><th colspan="5" scope="colgroup">{e(str(objective))}</th></tr>'
+        )
         for _, row in group.iterrows():
-            if row["status"] == "no measure":
-                parts.append(f"- No measure in the data: {row['note']}.")
+            status = str(row["status"])
+            if status == "no measure":
+                body.append(
+                    f'<tr><td colspan="5">No measure in the data: {e(str(row["note"]))}</td></tr>'
+                )
+                continue
+            if status in ("not available", "no data", "withheld"):
+                latest, change = "", ""
             else:
-                parts.append(_line(row))
-        parts.append("")
-    parts.append(f"[Download these measures (CSV)](downloads/{name}.csv)\n")
-    return "\n".join(parts)
+                latest, change = _latest_text(row), _change_text(row)
+            values, label = (None, "") if status == "withheld" else _series(ch, row)
+            symbol = SYMBOLS.get(status, "")
+            wanted = _wanted_mark(str(row.get("wanted")))
+            body.append(
+                "<tr>"
+                f'<th scope="row">{e(str(row["measure"]))}{wanted}</th>'
+                f"<td>{e(latest)}</td><td>{e(change)}</td>"
+                f'<td class="csa-status csa-status-{status.replace(" ", "-")}">{e(symbol)} {e(status)}</td>'
+                f"<td>{sparkline(values, label)}</td>"
+                "</tr>"
+            )
+    p = ch.params.period
+    return (
+        f'<table class="csa-plan">\n<caption>{e(title_of(key))}: each measure, {e(p.label)} '
+        f'(<a href="downloads/{name}.csv">the rows as CSV</a>)</caption>\n'
+        '<thead><tr><th scope="col">Measure</th><th scope="col">Latest</th>'
+        '<th scope="col">Change</th><th scope="col">Status</th>'
+        '<th scope="col">Recent</th></tr></thead>\n<tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody>\n</table>\n"
+    )
+
+
+def title_of(key: str) -> str:
+    """A priority's title as the plan gives it."""
+    return str(load_plan()[key]["title"])
+
+
+def statuses_note() -> str:
+    """The symbols, in words (under the rules)."""
+    return (
+        "Symbols: ↓ the plan wants fewer, ↑ more; "
+        + "; ".join(f"{symbol} {status}" for status, symbol in SYMBOLS.items())
+        + ". A sparkline shows a measure's last 24 months (a supplementary indicator's recent "
+        "values), each scaled to its own lowest and highest value: the shape, not the size; the "
+        "values are in the CSV.\n"
+    )
 
 
 def indicators_note(ch: Chapter) -> str:

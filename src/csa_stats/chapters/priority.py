@@ -28,6 +28,7 @@ from csa_stats.presentation.tables import (
     fmt_count,
     fmt_pct,
     fmt_signed_pct,
+    fmt_verdict_icon,
     publish_table,
 )
 from csa_stats.reference.definitions import (
@@ -90,29 +91,102 @@ def _withheld_sentence(label: str, row: pd.Series, unit: str, period: str) -> st
     )
 
 
-def summary(ch: Chapter, key: str) -> str:
-    """The verdict first: a sentence per available measure; then what the source cannot provide."""
-    table = measure_table(ch, key)
+def verdict(ch: Chapter, key: str, table: pd.DataFrame | None = None) -> str:
+    """The chapter's verdict in one sentence, marked for the page (its first screen holds it)."""
+    table = measure_table(ch, key) if table is None else table
     p, c = ch.params.period, ch.params.comparison
     available = table[table["available"]]
     shown = available[~available.apply(_withheld, axis=1)] if len(available) else available
     changes = [(str(row["label"]), _change(row)) for _, row in shown.iterrows()]
     missing = table[~table["available"]]
     withheld = available.drop(shown.index)
-    lines = [
-        f"**{p.label} ({p.span}) against {c.label}, {ch.area.name}.** "
-        + narrative.in_brief(changes, unavailable=len(missing), withheld=len(withheld)),
-        "",
+    sentence = f"**{p.label} ({p.span}) against {c.label}, {ch.area.name}.** " + narrative.in_brief(
+        changes, unavailable=len(missing), withheld=len(withheld)
+    )
+    return f":::{{container}} csa-verdict\n{sentence}\n:::\n"
+
+
+def _compact_change(change: Change) -> str:
+    """A change for a table cell: ``"−23.4%"``; counts too small for a percentage as counts."""
+    if change.too_small:
+        return f"{fmt_count(change.previous)}, then {fmt_count(change.current)}"
+    return fmt_signed_pct(change.percent)
+
+
+def summary_table(ch: Chapter, key: str, table: pd.DataFrame | None = None) -> str:
+    """Every measure at a glance: the period, the comparison period, the change and its verdict
+    with a symbol; withheld counts shown as the symbol, unavailable measures said so."""
+    table = measure_table(ch, key) if table is None else table
+    p, c = ch.params.period, ch.params.comparison
+    shown = table.set_index("label")
+    cells = pd.DataFrame(index=shown.index)
+    hidden = shown["current_withheld"] | shown["previous_withheld"]
+
+    def counts(column: str) -> list[str]:
+        return [
+            "not available"
+            if not row["available"]
+            else load_disclosure_policy().shown_as
+            if row[f"{column}_withheld"]
+            else fmt_count(row[column])
+            for _, row in shown.iterrows()
+        ]
+
+    cells["current"], cells["previous"] = counts("current"), counts("previous")
+    cells["change"] = [
+        "" if not row["available"] or hidden[label] else _compact_change(_change(row))
+        for label, row in shown.iterrows()
     ]
-    for _, row in available.iterrows():
-        if row.name in withheld.index:
-            lines.append(
-                f"- {_withheld_sentence(str(row['label']), row, str(row['unit']), p.label)}"
-            )
-            continue
-        lines.append(
+    cells["verdict"] = [
+        "" if not row["available"] or hidden[label] else fmt_verdict_icon(row["verdict"])
+        for label, row in shown.iterrows()
+    ]
+    withheld = pd.DataFrame(False, index=shown.index, columns=shown.columns)
+    withheld["current"] = shown["current_withheld"]
+    withheld["previous"] = shown["previous_withheld"]
+    for name in ("change", "change_pct", "verdict"):
+        withheld[name] = hidden
+    return publish_table(
+        shown[["current", "previous", "change", "change_pct", "verdict"]],
+        name=f"{key}-summary",
+        caption=f"The measures at a glance, {p.label} against {c.label}",
+        columns={
+            "current": (p.label, str),
+            "previous": (c.label, str),
+            "change": ("Change", str),
+            "verdict": ("Verdict", str),
+        },
+        out_dir=ch.out_dir,
+        index_label="Measure",
+        cells=cells,
+        withheld=withheld[["current", "previous", "change", "change_pct", "verdict"]],
+    )
+
+
+def summary(ch: Chapter, key: str) -> str:
+    """The verdict first, in one sentence, and every measure at a glance in a table; then a
+    sentence for each clear change only, what the source cannot provide, and the caveats."""
+    table = measure_table(ch, key)
+    p = ch.params.period
+    available = table[table["available"]]
+    lines = [verdict(ch, key, table), summary_table(ch, key, table)]
+    clear = [
+        row for _, row in available.iterrows() if not _withheld(row) and _change(row).significant
+    ]
+    if clear:
+        lines += ["", "**The clear changes:**", ""]
+        lines += [
             f"- {narrative.describe_change(str(row['label']), _change(row), str(row['unit']))}"
-        )
+            for row in clear
+        ]
+    withheld = [row for _, row in available.iterrows() if _withheld(row)]
+    if withheld:
+        lines += [""]
+        lines += [
+            f"- {_withheld_sentence(str(row['label']), row, str(row['unit']), p.label)}"
+            for row in withheld
+        ]
+    missing = table[~table["available"]]
     if len(missing):
         lines += ["", ":::{admonition} Not available from this source\n:class: note\n"]
         lines += [f"- {row['label']}: {row['note']}." for _, row in missing.iterrows()]

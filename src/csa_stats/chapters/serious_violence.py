@@ -172,7 +172,7 @@ def summary(ch: Chapter, assessment: Assessment) -> str:
         )
     status = head.baseline.status or "at risk"
     lines = [
-        f":::{{admonition}} Status: {status}\n:class: {_STATUS_CLASS[status]}\n",
+        f":::{{admonition}} Status: {status}\n:class: {_STATUS_CLASS[status]} csa-verdict\n",
         f"**The goal:** less serious violence in {ch.area.name} in {head.baseline.goal.label} "
         f"than in {head.baseline.label}.\n",
         f"- {verdict(head)}",

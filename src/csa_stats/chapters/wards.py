@@ -10,9 +10,16 @@ import pandas as pd
 
 from csa_stats.analysis import measures
 from csa_stats.analysis.disclosure import is_sensitive, protect_breakdown
+from csa_stats.chapters.common import ward_map
 from csa_stats.chapters.context import Chapter
 from csa_stats.params import Window
-from csa_stats.presentation.tables import fmt_count, fmt_rate, fmt_signed_pct, publish_table
+from csa_stats.presentation.tables import (
+    fmt_count,
+    fmt_pct,
+    fmt_rate,
+    fmt_signed_pct,
+    publish_table,
+)
 from csa_stats.reference.definitions import availability, load_definitions
 from csa_stats.reference.policy import load_disclosure_policy
 
@@ -76,6 +83,28 @@ def _withheld_note(ch: Chapter) -> str:
         "the next smallest counts that, with the city's total, would let them be worked out "
         "(secondary suppression); nor the rates and changes that would reveal them. A withheld "
         "cell may hold any count, 0 included.\n"
+    )
+
+
+def map_section(ch: Chapter) -> str:
+    """Where crime was recorded: the verdict in a sentence, and the ward map of recorded crime per
+    1,000 residents."""
+    p = ch.params.period
+    wards = measures.ward_table(ch.incidents, ch.population, ch.params)
+    top = wards.iloc[0]
+    verdict = (
+        ":::{container} csa-verdict\n"
+        f"**{top['ward_name']} had the highest rate of recorded crime in {p.label}: "
+        f"{fmt_rate(top['rate_per_1000'])} per 1,000 residents, {fmt_pct(top['share_pct'])} of "
+        f"all the crimes recorded in {ch.area.name}.**\n:::\n"
+    )
+    no_ward = pd.Series(False, index=wards.index)  # recorded crime: no count is withheld by ward
+    note = ch.population_note()
+    return (
+        verdict
+        + "\n"
+        + ward_map(ch, wards["rate_per_1000"], no_ward, "recorded crime", "crimes", "ward-crime")
+        + (f"\n{note}\n" if note else "")
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -12,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from csa_stats.analysis.spc import XmR, point_variations
+from csa_stats.files import atomic_write
 from csa_stats.params import Window
 from csa_stats.presentation.text import option_text
 
@@ -29,6 +31,40 @@ def _title(fig: Figure, title: str, width: int = 64) -> None:
     """The finding as the chart's title, from the figure's left edge (not the plot's, which long
     bar labels push to the right, off the image)."""
     fig.suptitle(_wrap(title, width), x=0.01, ha="left", fontsize=12, fontweight="bold")
+
+
+def add_subtitle(fig: Figure, subtitle: str, width: int = 92) -> None:
+    """What the chart plots, under its finding-title (which moves up to make room): the title
+    says what was found, the subtitle what is drawn."""
+    found = [t for t in fig.texts if t.get_text() == fig.get_suptitle()]
+    sub = fig.text(
+        0.01, 1.0, _wrap(subtitle, width), ha="left", va="bottom", fontsize=9.5, color="#3b3b3b"
+    )
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    height = sub.get_window_extent(renderer).height / (fig.get_figheight() * fig.dpi)
+    for title in found:
+        title.set_y(1.0 + height + 0.015)
+        title.set_verticalalignment("bottom")
+
+
+#: How charts are written: SVG, with text as text (findable, zoomable, crisp in print) and the same
+#: bytes from one run to the next (a fixed salt for the ids, no date).
+SVG: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "csa-stats"}
+
+
+def save_svg(fig: Figure, path: Path) -> None:
+    """Write a chart as SVG (see :data:`SVG`), whole or not at all."""
+    with plt.rc_context(SVG):  # type: ignore[arg-type]
+        atomic_write(
+            path,
+            lambda tmp: fig.savefig(
+                tmp,
+                format="svg",
+                metadata={"Date": None},
+                bbox_inches="tight",
+                pad_inches=0.1,
+            ),
+        )
 
 
 _thousands = FuncFormatter(lambda value, _: f"{value:,.0f}")
@@ -139,26 +175,31 @@ def bar_chart(values: pd.Series, title: str, xlabel: str, highlight: str | None 
 
 
 def publish_figure(
-    fig: Figure, name: str, data: pd.DataFrame, alt: str, caption: str, out_dir: Path
+    fig: Figure,
+    name: str,
+    data: pd.DataFrame,
+    alt: str,
+    caption: str,
+    out_dir: Path,
+    subtitle: str | None = None,
 ) -> str:
     """Save a chart and its data; return the MyST figure block that shows it.
 
-    The PNG goes to ``out_dir/figures/NAME.png`` and the data to ``out_dir/downloads/NAME.csv``. The
-    block carries the alt text, a caption, a label ``fig-NAME`` and a link to the CSV.
+    The chart goes to ``out_dir/figures/NAME.svg`` (:func:`save_svg`) with ``subtitle`` (default:
+    the caption's first sentence) under its title, and the data to
+    ``out_dir/downloads/NAME.csv``. The block carries the alt text, a caption, a label
+    ``fig-NAME`` and a link to the CSV.
     """
     figures, downloads = out_dir / "figures", out_dir / "downloads"
     figures.mkdir(parents=True, exist_ok=True)
     downloads.mkdir(parents=True, exist_ok=True)
-    # No metadata: the same chart gives the same bytes from one build to the next.
-    # Tight: whatever the chart holds (a long title, a legend below the plot) is in the image.
-    fig.savefig(
-        figures / f"{name}.png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1
-    )
+    add_subtitle(fig, subtitle or caption.split(". ")[0].rstrip("."))
+    save_svg(fig, figures / f"{name}.svg")
     plt.close(fig)
     data.to_csv(downloads / f"{name}.csv")
     alt_text = option_text(alt)
     return (
-        f":::{{figure}} figures/{name}.png\n:name: fig-{name}\n:alt: {alt_text}\n:width: 100%\n\n"
+        f":::{{figure}} figures/{name}.svg\n:name: fig-{name}\n:alt: {alt_text}\n:width: 100%\n\n"
         f"{caption} [Download the chart's data (CSV)](downloads/{name}.csv)\n:::\n"
     )
 

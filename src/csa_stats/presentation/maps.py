@@ -16,7 +16,6 @@ that embeds it can be regression-tested.
 
 from __future__ import annotations
 
-import json
 import textwrap
 import warnings
 from collections.abc import Callable, Collection
@@ -34,6 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from csa_stats.analysis.disclosure import is_sensitive, protect_breakdown
+from csa_stats.presentation import charts
 from csa_stats.presentation.charts import STYLE
 from csa_stats.presentation.tables import fmt_rate, publish_table
 from csa_stats.presentation.text import option_text
@@ -58,7 +58,6 @@ WITHHELD_FACE, WITHHELD_HATCH = "#ffffff", "////"
 UNAVAILABLE_FACE = "#d9d9d9"
 BORDER = "#4d4d4d"
 #: Fixed salt for the SVG's element ids: the same map gives the same file.
-SVG_HASHSALT = "csa-stats"
 #: How each scheme's classes are made, after "in 5 classes".
 SCHEME_TEXT: dict[str, str] = {
     "quantiles": "of about equal numbers of wards (quantiles)",
@@ -249,7 +248,7 @@ def ward_choropleth(
     fmt
         How a value is written in the legend, the alt text and the table.
     attribution
-        The boundaries' attribution, printed under the map (:func:`boundaries_attribution`).
+        The boundaries' attribution, printed under the map (:func:`csa_stats.reference.boundaries.attribution`).
 
     Returns
     -------
@@ -475,19 +474,19 @@ def _label(
 
 
 def save_svg(figure: Figure, path: Path) -> Path:
-    """Write the figure as SVG with its text as text, the same bytes from one run to the next
-    (a fixed id salt, no date), and close it."""
+    """Write the map as the charts are written (:func:`csa_stats.presentation.charts.save_svg`:
+    text as text, the same bytes from one run to the next), and close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with plt.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}):
-        figure.savefig(
-            path, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.1
-        )
+    charts.save_svg(figure, path)
     plt.close(figure)
     return path
 
 
-def publish_map(ward_map: WardMap, name: str, caption: str, out_dir: Path) -> str:
-    """Save the map and its table; return the MyST blocks that show them.
+def publish_map(
+    ward_map: WardMap, name: str, caption: str, out_dir: Path, table: bool = True
+) -> str:
+    """Save the map and its table; return the MyST blocks that show them (without the table
+    when ``table`` is False: a table of the same wards is beside it; the CSV is written).
 
     The SVG goes to ``out_dir/figures/NAME.svg``; the table (ward, value, class; withheld wards
     as ``[c]``) to ``out_dir/downloads/NAME.csv`` through :func:`csa_stats.presentation.tables.publish_table`.
@@ -495,22 +494,22 @@ def publish_map(ward_map: WardMap, name: str, caption: str, out_dir: Path) -> st
     CSV; the table follows it, labelled ``tbl-NAME``.
     """
     save_svg(ward_map.figure, out_dir / "figures" / f"{name}.svg")
-    table = ward_map.table.reset_index().set_index("ward_name").sort_index()
-    table = table[["ward_code", "value", "class"]]
-    table.index.name = "ward"
+    shown = ward_map.table.reset_index().set_index("ward_name").sort_index()
+    shown = shown[["ward_code", "value", "class"]]
+    shown.index.name = "ward"
     labels = {i + 1: c.label.rsplit(" (", 1)[0] for i, c in enumerate(ward_map.classes)}
     withheld = pd.DataFrame(
-        {column: table["ward_code"].isin(ward_map.withheld) for column in ("value", "class")}
+        {column: shown["ward_code"].isin(ward_map.withheld) for column in ("value", "class")}
     )
     cells = pd.DataFrame(
         {
-            "value": [fmt_rate(v) for v in table["value"]],
-            "class": ["" if pd.isna(c) else f"{int(c)}: {labels[int(c)]}" for c in table["class"]],
+            "value": [fmt_rate(v) for v in shown["value"]],
+            "class": ["" if pd.isna(c) else f"{int(c)}: {labels[int(c)]}" for c in shown["class"]],
         },
-        index=table.index,
+        index=shown.index,
     )
     block = publish_table(
-        table,
+        shown,
         name=name,
         caption=caption,
         columns={"value": ("Value", fmt_rate), "class": ("Class on the map", str)},
@@ -524,6 +523,8 @@ def publish_map(ward_map: WardMap, name: str, caption: str, out_dir: Path) -> st
         f":::{{figure}} figures/{name}.svg\n:name: fig-{name}\n:alt: {option_text(ward_map.alt)}\n"
         f":width: 100%\n\n{caption} [Download the map's data (CSV)](downloads/{name}.csv)\n:::\n\n"
     )
+    if not table:  # the CSV stays, written by publish_table; the table is not shown twice
+        return figure
     return figure + block
 
 
@@ -549,11 +550,3 @@ def withheld_wards(counts: pd.Series, measure: str) -> frozenset[str]:
         return frozenset()
     protected = protect_breakdown(counts)
     return frozenset(str(code) for code in protected[protected.isna()].index)
-
-
-def boundaries_attribution(path: Path) -> str:
-    """The attribution a map drawn from a boundaries file must carry, from its ``metadata``."""
-    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    return "; ".join(str(line).rstrip(".") for line in metadata.get("attribution", [])) + (
-        "." if metadata.get("attribution") else ""
-    )

@@ -68,6 +68,26 @@ def fmt_verdict(value: object) -> str:
     }.get(str(value), str(value))
 
 
+#: A change's verdict as a symbol and words (never the colour alone): a fall, a rise, neither.
+VERDICT_ICONS = {
+    "clear fall": "▼ clear fall",
+    "clear rise": "▲ clear rise",
+    "no clear change": "● no clear change",
+    "too few to judge": "… too few to judge",
+}
+
+
+def fmt_verdict_icon(value: object) -> str:
+    """A change's verdict with its symbol, for a summary table: ``"▼ clear fall"``.
+
+    >>> fmt_verdict_icon("clear rise"), fmt_verdict_icon(None)
+    ('▲ clear rise', '..')
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ".."
+    return VERDICT_ICONS.get(str(value), str(value))
+
+
 def change_columns(
     current_label: str, previous_label: str, verdict: bool = True
 ) -> dict[str, tuple[str, Callable[[object], str]]]:

@@ -48,6 +48,7 @@ from pyproj.transformer import TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
 from csa_stats import paths
+from csa_stats.errors import UserError
 from csa_stats.reference.taxonomy import Area, load_area
 
 #: British National Grid, the CRS of the LSOA polygons and of every area computed here.
@@ -94,7 +95,7 @@ LOOKUP_REPOSITORY = (
 )
 
 
-class BoundaryError(ValueError):
+class BoundaryError(UserError, ValueError):
     """Boundaries that cannot be derived or read as the area's wards; the message says why."""
 
 
@@ -175,6 +176,15 @@ def fetched_boundaries_dir() -> Path:
 def fetched_boundaries_path(area_key: str = "coventry", folder: Path | None = None) -> Path:
     """The area's ward boundaries as downloaded from ONS."""
     return (folder or fetched_boundaries_dir()) / f"{area_key}_wards_{WARD_YEAR}.geojson"
+
+
+def boundaries_file(area_key: str) -> Path | None:
+    """The ward boundaries an edition draws its maps with (:func:`boundaries_path`), or ``None``
+    where the area has none (no map: the page says how to fetch them)."""
+    try:
+        return boundaries_path(area_key)
+    except BoundaryError:
+        return None
 
 
 def boundaries_path(area_key: str = "coventry", fetched_dir: Path | None = None) -> Path:
@@ -704,3 +714,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def attribution(path: Path) -> str:
+    """The attribution a map drawn from a boundaries file must carry, from its ``metadata``."""
+    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    return "; ".join(str(line).rstrip(".") for line in metadata.get("attribution", [])) + (
+        "." if metadata.get("attribution") else ""
+    )
