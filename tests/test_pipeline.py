@@ -63,15 +63,18 @@ def test_the_key_findings_page_shows_the_periods_figures_under_the_demo_notice(s
 CHAPTERS = {
     # the plan on a page: a CSV of measures for each of the three priorities
     "plan_on_a_page": (0, 3),
-    "key_findings": (3, 3),
+    # key findings: trend, top offences, the wards' chart and map / headline, offences, wards
+    "key_findings": (4, 3),
     # serious violence: a projection per series (3) / status, and per series its projection,
     # baselines and annual tables (1 + 3 x 3)
     "serious_violence": (3, 10),
-    # each priority's headline also has its process-control (XmR) chart
-    "priority_offending": (2, 6),
-    "priority_public_places": (3, 3),
-    "priority_exploitation": (3, 6),
-    "wards": (0, 3),
+    # each priority: the measures at a glance and in detail; its headline's trend and its
+    # process-control (XmR) chart; a hotspot measure's ward chart and map
+    "priority_offending": (2, 7),
+    "priority_public_places": (4, 4),
+    "priority_exploitation": (4, 7),
+    # wards: the map of recorded crime / counts, rates, changes
+    "wards": (1, 3),
 }
 
 

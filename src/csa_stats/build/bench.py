@@ -17,6 +17,10 @@ rebuild with nothing changed in a fresh process (imports included), each into te
 the project's own site, notebooks and cache are not touched. Target: the unchanged rebuild under
 5 s.
 
+Every area of a force: one area's site, then every area's (seven) from one read of the same
+generated force files, each cold in a fresh process with a build folder of its own; the number of
+times the files were read. Target: seven areas at most 5x one area's time.
+
 The ONS lookups are read in place from ``../shared/data/real/ons-lookups`` beside the project (or
 the folder ``CSA_STATS_ONS_LOOKUPS`` names).
 """
@@ -342,6 +346,75 @@ def bench_build() -> list[tuple[str, float, str]]:
     return rows
 
 
+#: Every area of a force: seven areas from one read take at most this many times one area's time.
+AREAS_TARGET = 5.0
+#: The generated force's files for the areas benchmark: months and rows a month.
+AREA_MONTHS, AREA_ROWS = 36, 8000
+
+
+def _build_areas(files: Path, which: str, root: Path) -> tuple[float, int, int]:
+    """Time ``csa-stats build --area WHICH`` in a build folder of its own, in a fresh process:
+    the seconds, the sites built and the reads of the files."""
+    code = (
+        "import sys, json\n"
+        "from pathlib import Path\n"
+        "from csa_stats.build.areas import build_areas\n"
+        "from csa_stats.params import parse_parameters\n"
+        "params = parse_parameters({'source': 'police-uk', 'data_path': sys.argv[1],"
+        " 'baseline_year': 2023})\n"
+        "result = build_areas(params, sys.argv[2], Path(sys.argv[3]), progress=False)\n"
+        "print(json.dumps([len(result.sites), result.reads]))\n"
+    )
+    env = {**os.environ, "CSA_STATS_BUILD_DIR": str(root / "build")}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(files), which, str(root / "sites")],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    seconds = time.perf_counter() - start
+    import json
+
+    sites, reads = json.loads(done.stdout.strip().splitlines()[-1])
+    return seconds, sites, reads
+
+
+def bench_areas() -> list[tuple[str, float, str]]:
+    """One area's site, and every area's (seven) from one read, from the same generated force
+    files (:mod:`csa_stats.sources.force_sample`), each cold, in a fresh process."""
+    import pandas as pd
+
+    from csa_stats.sources.force_sample import write_force_months
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        files = Path(tmp) / "files"
+        months = [str(p) for p in pd.period_range(end="2025-03", periods=AREA_MONTHS, freq="M")]
+        write_force_months(files, months, rows_per_month=AREA_ROWS, seed=7)
+        one, _, reads_one = _build_areas(files, "Coventry,", Path(tmp) / "one")
+        rows.append(
+            (
+                f"one area's site ({AREA_MONTHS} months, {AREA_ROWS:,} rows a month)",
+                one,
+                f"files read {reads_one} time(s)",
+            )
+        )
+        every, sites, reads = _build_areas(files, "all", Path(tmp) / "all")
+        ratio = every / one
+        verdict = "meets" if ratio <= AREAS_TARGET else "MISSES"
+        rows.append(
+            (
+                f"every area's site ({sites}), from one read",
+                every,
+                f"files read {reads} time(s); {ratio:.1f}x one area ({verdict} at most "
+                f"{AREAS_TARGET:g}x)",
+            )
+        )
+    return rows
+
+
 def main() -> None:
     """Run every benchmark and print its figures."""
     import pandas as pd
@@ -358,6 +431,8 @@ def main() -> None:
             shown = f"{seconds:7.2f} s" if seconds else " " * 9
             print(f"  {what:<55} {shown}  {note}")
     for what, seconds, note in bench_build():
+        print(f"  {what:<55} {seconds:7.1f} s  {note}")
+    for what, seconds, note in bench_areas():
         print(f"  {what:<55} {seconds:7.1f} s  {note}")
 
 

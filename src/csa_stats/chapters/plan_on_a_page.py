@@ -188,13 +188,16 @@ def priority_section(ch: Chapter, key: str, rows: pd.DataFrame) -> str:
             )
     p = ch.params.period
     return (
-        f'<table class="csa-plan">\n<caption>{e(title_of(key))}: each measure, {e(p.label)} '
-        f'(<a href="downloads/{name}.csv">the rows as CSV</a>)</caption>\n'
+        '<div class="pst-scrollable-table-container">'
+        f'<table class="csa-plan">\n<caption>{e(title_of(key))}: each measure, {e(p.label)}'
+        "</caption>\n"
         '<thead><tr><th scope="col">Measure</th><th scope="col">Latest</th>'
         '<th scope="col">Change</th><th scope="col">Status</th>'
         '<th scope="col">Recent</th></tr></thead>\n<tbody>\n'
         + "\n".join(body)
-        + "\n</tbody>\n</table>\n"
+        + "\n</tbody>\n</table></div>\n\n"
+        # a Markdown link, so that the book copies the file (a link in the HTML above it would not)
+        + f"[{title_of(key)}: the rows as CSV](downloads/{name}.csv)\n"
     )
 
 

@@ -166,16 +166,18 @@ def summary(ch: Chapter, assessment: Assessment) -> str:
     head = assessment.headline
     if isinstance(head, NotAvailable):
         return (
-            ":::{admonition} Status: not available\n:class: note\n\n"
+            "::::{admonition} Status: not available\n:class: note\n\n"
+            ":::{container} csa-verdict\n"
             f"Progress toward the goal cannot be assessed for this edition: serious violence is "
-            f"{head}.\n:::\n"
+            f"{head}.\n:::\n::::\n"
         )
     status = head.baseline.status or "at risk"
     lines = [
-        f":::{{admonition}} Status: {status}\n:class: {_STATUS_CLASS[status]} csa-verdict\n",
+        f"::::{{admonition}} Status: {status}\n:class: {_STATUS_CLASS[status]}\n",
+        ":::{container} csa-verdict",
         f"**The goal:** less serious violence in {ch.area.name} in {head.baseline.goal.label} "
-        f"than in {head.baseline.label}.\n",
-        f"- {verdict(head)}",
+        f"than in {head.baseline.label}. {verdict(head)}",
+        ":::\n",
         f"- {progress_sentence(head)}",
         f"- {year_on_year_sentence(head)}",
         f"- {path_sentence(head)}",
@@ -187,7 +189,7 @@ def summary(ch: Chapter, assessment: Assessment) -> str:
             f"- **Caveat:** this source cannot provide serious violence as defined; the figures are "
             f"for a proxy, {head.measure.label.lower()}."
         )
-    lines += ["", rule_sentence(head), ":::\n"]
+    lines += ["", rule_sentence(head), "::::\n"]
     return "\n".join(lines) + "\n" + status_table(ch, assessment)
 
 
