@@ -143,4 +143,4 @@ def test_a_valid_extract_with_almost_no_serious_violence_is_checked_not_crashed(
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("OK: 168 incidents")
+    assert result.stdout.startswith("OK: Coventry: 168 incidents")

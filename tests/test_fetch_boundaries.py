@@ -195,5 +195,5 @@ def test_police_uk_fetch_still_needs_its_force(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["fetch", "--from", "2024-01", "--to", "2024-03"])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "csa-stats: error: Missing option '--force' (or give --boundaries)"
+        "csa-stats: error: police.uk files need --force, --from and --to"
     )
