@@ -90,8 +90,9 @@ def test_the_path_needed_is_a_fall_from_above_the_baseline_and_a_ceiling_from_be
     )
     # falling: (1,200 / 705) ** (1 / 5.75) - 1 = +9.7% a year
     assert sv.path_sentence(falling).startswith(
-        "Path needed: serious violence is already below 2020; it can rise by no more than 9.7% a "
-        "year to December 2030 and still finish below;"
+        "Path needed: in the latest 12 months serious violence was already below the 2020 level; "
+        "from there it can rise by no more than 9.7% a year to December 2030 and still finish "
+        "below;"
     )
 
 

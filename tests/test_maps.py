@@ -123,7 +123,7 @@ def test_the_alt_text_names_the_highest_and_lowest_wards(wards, one_to_eighteen)
     # 18 = Wyken, 17 = Woodlands, 16 = Whoberley (code order), 1 = Bablake
     assert drawn.alt == (
         "Map of Coventry's 18 wards shaded by recorded crimes per 1,000 residents in 5 classes "
-        "of about equal numbers of wards (quantiles). Highest: Wyken (18.0), Woodlands (17.0), "
+        "of about equal numbers of wards: quantiles. Highest: Wyken (18.0), Woodlands (17.0), "
         "Whoberley (16.0). Lowest: Bablake (1.0). The table below the map gives every ward's "
         "value."
     )

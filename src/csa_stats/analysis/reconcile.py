@@ -382,7 +382,8 @@ def _row(
         whole = _sum(monthly, now, comparison.counts)
         part = _sum(monthly, now, comparison.counts, ward=geography)
         edition = 100 * part / whole if whole else np.nan
-        note = f"{area.wards.get(geography, geography)}'s share of {area.name}'s crimes"
+        ward = area.wards.get(geography, geography)
+        note = f"{ward}{chr(39) if ward.endswith('s') else chr(39) + 's'} share of {area.name}'s crimes"
     else:  # a change between two periods, per cent
         assert before is not None
         previous = _sum(monthly, before, comparison.counts)

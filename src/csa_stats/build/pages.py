@@ -84,6 +84,14 @@ def reconciliation(edition: Edition, csv_name: str) -> tuple[str, pd.DataFrame]:
             f"{r['reasons']}. Source: {r['source']}",
         ]
         rows.append("| " + " | ".join(md_text(c) for c in cells) + " |")
+    if edition.is_demo:
+        intro = (
+            "This edition's figures are synthetic: the demonstration data are made to agree with "
+            "these published figures (the generator is calibrated to them), so the table shows "
+            "that calibration, not a comparison of two sources. "
+            f"{{download}}`The table as CSV <_generated/{csv_name}>`."
+        )
+        return intro + "\n\n" + "\n".join(rows) + "\n", found.table
     intro = (
         f"The edition's own figures for {md_text(edition.area.name)} beside the published figures "
         "the project holds for the same period (`data/reference/published_figures.csv`). They are "

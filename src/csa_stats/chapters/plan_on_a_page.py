@@ -72,13 +72,22 @@ def summary(rows: dict[str, pd.DataFrame]) -> str:
     """How many measures have each status: the page's verdict, in one sentence."""
     every = pd.concat(rows.values())
     counts = every["status"].value_counts()
-    parts = [f"{counts[s]} {s}" for s in STATUSES if s in counts]
+    parts = [f"{counts[s]} {s}" for s in STATUSES if s in counts and s != "no measure"]
     objectives = every["objective"].nunique()
+    without = int(counts.get("no measure", 0))
+    rest = (
+        f"; {without} objective{'s' * (without != 1)} {'have' if without != 1 else 'has'} no "
+        "measure in the data"
+        if without
+        else ""
+    )
     return (
         ":::{container} csa-verdict\n"
         f"The plan's three priorities have {objectives} objectives, followed through "
-        f"{int((every['status'] != 'no measure').sum())} measures: " + ", ".join(parts) + ".\n"
-        ":::\n"
+        f"{int((every['status'] != 'no measure').sum())} measures: "
+        + ", ".join(parts)
+        + rest
+        + ".\n:::\n"
     )
 
 
@@ -90,7 +99,7 @@ SYMBOLS = {
     "too few to judge": "…",
     "not tested": "○",
     "withheld": "[c]",
-    "stale": "⌛",
+    "stale": "!",
     "not available": "n/a",
     "no data": "?",
 }
@@ -213,7 +222,9 @@ def statuses_note() -> str:
         + "; ".join(f"{symbol} {status}" for status, symbol in SYMBOLS.items())
         + ". A sparkline shows a measure's last 24 months (a supplementary indicator's recent "
         "values), each scaled to its own lowest and highest value: the shape, not the size; the "
-        "values are in the CSV.\n"
+        "values are in the CSV. A measure whose small monthly counts could identify a victim has "
+        "no sparkline. The plan wants more of some measures (↑), such as hate crime and modern "
+        "slavery offences: more of them reported counts as success.\n"
     )
 
 

@@ -387,7 +387,8 @@ def path_sentence(progress: Progress) -> str:
             f"{trend}."
         )
     return (
-        f"Path needed: {_name(progress)} is already below {b.label}; it can rise by no more than "
+        f"Path needed: in the latest 12 months {_name(progress)} was already below the {b.label} "
+        "level; from there it can rise by no more than "
         f"{fmt_pct(needed)} a year to {goal_end} and still finish below; {trend}."
     )
 

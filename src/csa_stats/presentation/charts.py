@@ -193,14 +193,18 @@ def publish_figure(
     figures, downloads = out_dir / "figures", out_dir / "downloads"
     figures.mkdir(parents=True, exist_ok=True)
     downloads.mkdir(parents=True, exist_ok=True)
-    add_subtitle(fig, subtitle or caption.split(". ")[0].rstrip("."))
+    if subtitle is None:  # the caption's first sentence moves onto the chart, not said twice
+        first, _, rest = caption.partition(". ")
+        subtitle, caption = first.rstrip("."), rest
+    add_subtitle(fig, subtitle)
     save_svg(fig, figures / f"{name}.svg")
     plt.close(fig)
     data.to_csv(downloads / f"{name}.csv")
     alt_text = option_text(alt)
+    caption = f"{caption} " if caption else ""
     return (
         f":::{{figure}} figures/{name}.svg\n:name: fig-{name}\n:alt: {alt_text}\n:width: 100%\n\n"
-        f"{caption} [Download the chart's data (CSV)](downloads/{name}.csv)\n:::\n"
+        f"{caption}[Download the chart's data (CSV)](downloads/{name}.csv)\n:::\n"
     )
 
 

@@ -60,8 +60,8 @@ BORDER = "#4d4d4d"
 #: Fixed salt for the SVG's element ids: the same map gives the same file.
 #: How each scheme's classes are made, after "in 5 classes".
 SCHEME_TEXT: dict[str, str] = {
-    "quantiles": "of about equal numbers of wards (quantiles)",
-    "fisher_jenks": "by natural breaks (Fisher-Jenks)",
+    "quantiles": "of about equal numbers of wards: quantiles",
+    "fisher_jenks": "by natural breaks: Fisher-Jenks",
 }
 
 
