@@ -17,7 +17,7 @@ from csa_stats.errors import UserError
 
 #: Which chapters read which input, written out from the chapters' pages: the plan on a page
 #: shows the indicators and the peer comparison; ward populations give the rates per resident of
-#: the key findings, the priorities' hotspots and the wards.
+#: the key findings, the priorities' hotspots and the wards, which are also mapped.
 READERS = {
     "population": {
         "key_findings",
@@ -111,6 +111,7 @@ def test_the_manifest_records_each_input_and_the_period_the_data_gave(tmp_path: 
     assert manifest.parameters["period_end"] == "2025-03"
     assert (manifest.first_month, manifest.last_month) == ("2017-04", "2025-03")
     assert set(manifest.inputs) == {
+        "boundaries",  # Coventry's, committed: the maps are drawn from them
         "data",
         "population",
         "indicators",
