@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -242,13 +243,13 @@ def test_a_rebuild_runs_only_what_changed(site, tmp_path: Path, monkeypatch) -> 
     html, chapters, cache = tmp_path / "html", tmp_path / "chapters", tmp_path / "cache"
     params = parse_parameters({"period_end": "2024-03"})
     calls: list[str] = []
-    real = execute.papermill.execute_notebook
+    real = execute.execute
 
-    def counting(source: str, *args, **kwargs):
-        calls.append(Path(source).stem)
-        return real(source, *args, **kwargs)
+    def counting(spec, *args, **kwargs):
+        calls.append(spec.name)
+        return real(spec, *args, **kwargs)
 
-    monkeypatch.setattr(execute.papermill, "execute_notebook", counting)
+    monkeypatch.setattr(execute, "execute", counting)
     stamp = (html / paths.SITE_MARKER).read_text()
     again = build(
         params, html, chapters, progress=False, today=dt.date(2026, 2, 1), cache_dir=cache
@@ -270,36 +271,78 @@ def test_a_rebuild_runs_only_what_changed(site, tmp_path: Path, monkeypatch) -> 
     assert "Built 01 February 2026" in (html / "book/intro.html").read_text()
 
 
-def test_a_chapter_kernel_is_shut_down_without_a_sigint_but_can_still_be_interrupted() -> None:
-    """jupyter_client sends SIGINT before every shutdown; the build's manager does not (the signal
-    raced with the shutdown and printed "KeyboardInterrupt caught in kernel" into builds), yet an
-    interrupt while the kernel runs (nbclient's timeout) still reaches it."""
-    import asyncio
-    import signal
+def _tiny_notebook(path: Path, *sources: str) -> Path:
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"c{number}",
+            "metadata": {"tags": ["parameters"]} if number == 0 else {},
+            "outputs": [],
+            "source": source,
+        }
+        for number, source in enumerate(["edition = ''", *sources])
+    ]
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.write_text(
+        json.dumps(
+            {
+                "cells": cells,
+                "metadata": {"kernelspec": kernelspec},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
+    return path
 
-    from csa_stats.build.execute import QuietShutdownKernelManager
 
-    class Recording(QuietShutdownKernelManager):
-        sent: list[int] = []
+def test_a_kept_kernel_gives_the_next_chapter_an_empty_namespace_and_its_own_folder(
+    tmp_path: Path,
+) -> None:
+    """Two chapters in one kept kernel: the second sees none of the first's names, writes into
+    its own folder, is numbered from 1, and no second kernel is started. A chapter whose cell
+    fails is reported and the kernel still serves the next."""
+    from csa_stats.build.execute import BuildError, KernelPool, run_or_reuse
+    from csa_stats.chapters import ChapterSpec
 
-        async def _async_signal_kernel(self, signum: int) -> None:
-            self.sent.append(signum)
-            await super()._async_signal_kernel(signum)
-
-    async def run() -> tuple[list[int], list[int], bool]:
-        manager = Recording(kernel_name="python3")
-        await manager.start_kernel()
-        try:
-            await manager.interrupt_kernel()  # as nbclient does when a cell runs too long
-            while_running = list(manager.sent)
-        finally:
-            await manager.shutdown_kernel()
-        return while_running, manager.sent[len(while_running) :], await manager.is_alive()
-
-    while_running, at_shutdown, alive = asyncio.run(run())
-    assert while_running == [signal.SIGINT]
-    assert signal.SIGINT not in at_shutdown
-    assert not alive
+    first = _tiny_notebook(
+        tmp_path / "first.ipynb",
+        "leaked = 41\nopen('mine.txt', 'w').write('first')",
+    )
+    second = _tiny_notebook(
+        tmp_path / "second.ipynb",
+        "print('leaked' in globals(), sorted(n for n in globals() if not n.startswith('_'))[:3])",
+        "open('mine.txt', 'w').write('second')",
+    )
+    failing = _tiny_notebook(tmp_path / "failing.ipynb", "1 / 0")
+    cache = tmp_path / "cache"
+    with KernelPool() as kernels:
+        one, _ = run_or_reuse(
+            ChapterSpec("first", "first", "first", ()), "", first, cache, "a" * 32, kernels
+        )
+        with pytest.raises(BuildError, match="notebook failing: cell 2 failed: ZeroDivisionError"):
+            run_or_reuse(
+                ChapterSpec("failing", "failing", "failing", ()),
+                "",
+                failing,
+                cache,
+                "b" * 32,
+                kernels,
+            )
+        two, _ = run_or_reuse(
+            ChapterSpec("second", "second", "second", ()), "", second, cache, "c" * 32, kernels
+        )
+        started = kernels.started
+    assert started == 1
+    assert (one / "mine.txt").read_text() == "first"
+    assert (two / "mine.txt").read_text() == "second"
+    nb = nbformat.read(two / "second.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for o in nb.cells[-2].outputs)
+    assert printed.startswith("False"), printed
+    assert "leaked" not in printed and "edition" in printed
+    numbers = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert numbers == [1, 2, 3, 4], numbers
 
 
 def test_the_data_statement_counts_the_records_the_gaps_and_those_with_no_ward(

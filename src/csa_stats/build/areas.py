@@ -29,6 +29,7 @@ import pandas as pd
 from csa_stats import __version__, paths
 from csa_stats.analysis import peers
 from csa_stats.analysis.measures import asb, crimes, period_change
+from csa_stats.build.execute import KernelPool
 from csa_stats.build.pipeline import BuildResult, build
 from csa_stats.build.publish import check_output_folder
 from csa_stats.edition import Edition, prepare_edition
@@ -142,18 +143,21 @@ def _build_each(
     force: bool,
 ) -> dict[str, BuildResult]:
     sites = {}
-    for code in codes:
-        area = resolve_area(code)
-        area_params = params.model_copy(update={"area": code})
-        sites[area.key] = build(
-            area_params,
-            site_dir=output / area.key,
-            chapters_dir=paths.build_dir() / "chapters-by-area" / area.key,
-            progress=progress,
-            today=today,
-            jobs=jobs,
-            force=force,
-        )
+    # One set of kernels for every area: each starts and imports the chapters' libraries once.
+    with KernelPool() as kernels:
+        for code in codes:
+            area = resolve_area(code)
+            area_params = params.model_copy(update={"area": code})
+            sites[area.key] = build(
+                area_params,
+                site_dir=output / area.key,
+                chapters_dir=paths.build_dir() / "chapters-by-area" / area.key,
+                progress=progress,
+                today=today,
+                jobs=jobs,
+                force=force,
+                kernels=kernels,
+            )
     return sites
 
 

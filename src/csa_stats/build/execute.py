@@ -10,18 +10,22 @@ file it holds and is served only when they all still match.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
-import papermill
-from jupyter_client import AsyncKernelManager
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from papermill.parameterize import parameterize_notebook
 from tqdm import tqdm
 from traitlets.config import Config
 
@@ -98,55 +102,144 @@ def _source_cell_number(source: Path, executed: Path) -> int | None:
         return None
 
 
-class QuietShutdownKernelManager(AsyncKernelManager):
-    """jupyter_client's kernel manager, without the SIGINT it sends a kernel before asking it to
-    shut down. A chapter's kernel is only shut down once its cells have finished (a cell that runs
-    too long is interrupted by nbclient first), so the signal stops nothing; it only raced with the
-    shutdown and printed "KeyboardInterrupt caught in kernel" into some builds' output."""
+class KernelPool:
+    """The kernels a build runs its chapters in, kept from one chapter to the next.
 
-    async def _async_interrupt_kernel(self) -> None:
-        if self.shutting_down:
-            return
-        await super()._async_interrupt_kernel()
+    A kernel costs a few seconds to start and to import what the chapters need (pandas,
+    statsmodels, matplotlib); a build runs seven chapters, and a build of every area of a force
+    seven for each area. So each kernel is kept: a chapter takes an idle one (or starts one), runs
+    in it after the kernel's namespace is reset and its working folder set to the chapter's, and
+    gives it back; the modules it imported stay imported. Nothing else carries over: ``%reset``
+    empties the namespace (and restarts the execution count, so an executed notebook is numbered
+    as if its kernel were new), every figure is closed, and every number a chapter shows is made
+    from its edition. nbval runs each committed notebook in a fresh kernel and finds the same
+    outputs. Kernels talk over Unix sockets in a private folder, not TCP on the loopback (which
+    anyone on the machine can reach).
+    """
+
+    def __init__(self) -> None:
+        self._folder = Path(tempfile.mkdtemp(prefix="csa-kernels-"))
+        self._idle: list[KernelManager] = []
+        self._all: list[KernelManager] = []
+        self._lock = threading.Lock()
+        self._numbered = 0
+
+    def acquire(self) -> KernelManager:
+        """An idle kernel, or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            # each kernel its own sockets: a number no other kernel of the pool has had
+            self._numbered += 1
+            number = self._numbered
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(self._folder / f"kernel-{number}")
+        manager = KernelManager(kernel_name="python3", config=config)
+        manager.start_kernel()
+        with self._lock:
+            self._all.append(manager)
+        return manager
+
+    @property
+    def started(self) -> int:
+        """How many kernels are running."""
+        with self._lock:
+            return len(self._all)
+
+    def release(self, manager: KernelManager) -> None:
+        """Give a kernel back for the next chapter."""
+        with self._lock:
+            self._idle.append(manager)
+
+    def discard(self, manager: KernelManager) -> None:
+        """Shut down a kernel that failed (it is not given to another chapter)."""
+        with self._lock:
+            if manager in self._all:
+                self._all.remove(manager)
+        _shut(manager)
+
+    def close(self) -> None:
+        """Shut down every kernel."""
+        with self._lock:
+            managers, self._all, self._idle = self._all, [], []
+        for manager in managers:
+            _shut(manager)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
-def _kernel_over_local_sockets(folder: Path) -> Config:
-    """Kernel settings: talk to the kernel over Unix sockets in a private folder, not over TCP on
-    the loopback (which anyone on the machine can reach, and which ipykernel warns about)."""
-    config = Config()
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(folder / "kernel")
-    return config
+def _shut(manager: KernelManager) -> None:
+    with contextlib.suppress(Exception):  # already gone: nothing to stop
+        manager.shutdown_kernel(now=True)
 
 
-def execute(spec: ChapterSpec, edition: str, source: Path, workdir: Path) -> Path:
-    """Run one chapter's notebook with papermill in ``workdir`` (its figures and downloads go
-    there), given the edition's manifest ``edition``."""
-    target = workdir / f"{spec.name}.ipynb"
+#: Run in a kept kernel before each chapter: the chapter's own working folder (where its figures
+#: and downloads go; first, as the last chapter's folder may be gone), no figure left open, and
+#: an empty namespace.
+_PRELUDE = (
+    "import os as _os, matplotlib.pyplot as _plt\n"
+    "_os.chdir({workdir!r})\n"
+    "_plt.close('all')\n"
+    "del _os, _plt\n"
+    "get_ipython().run_line_magic('reset', '-f')\n"
+)
+
+
+def _prepare(manager: KernelManager, workdir: Path) -> None:
+    client = manager.client()
+    client.start_channels()
     try:
-        with tempfile.TemporaryDirectory(prefix="csa-kernel-") as scratch:
-            papermill.execute_notebook(
-                str(titled_notebook(source, chapter_title(spec), Path(scratch))),
-                str(target),
-                parameters={"edition": edition, **spec.parameters},
-                # The kernel's working folder, set without papermill's process-wide chdir, which
-                # notebooks running in parallel threads would race on.
-                resources={"metadata": {"path": str(workdir)}},
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-                config=_kernel_over_local_sockets(Path(scratch)),
-                kernel_manager_class=QuietShutdownKernelManager,
-            )
-    except papermill.PapermillExecutionError as error:
-        cell = _source_cell_number(source, target) or "?"
-        raise BuildError(
-            f"notebook {spec.name}: cell {cell} failed: {error.ename}: {error.evalue}"
-        ) from None
+        client.wait_for_ready(timeout=120)
+        reply = client.execute_interactive(
+            _PRELUDE.format(workdir=str(workdir)), timeout=120, store_history=False
+        )
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"the kernel could not be prepared: {reply['content']}")
+    finally:
+        client.stop_channels()
+
+
+def execute(
+    spec: ChapterSpec, edition: str, source: Path, workdir: Path, kernels: KernelPool
+) -> Path:
+    """Run one chapter's notebook in a kernel of ``kernels``, in ``workdir`` (its figures and
+    downloads go there), given the edition's manifest ``edition`` as its parameter."""
+    target = workdir / f"{spec.name}.ipynb"
+    manager: KernelManager | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="csa-title-") as scratch:
+            nb = nbformat.read(titled_notebook(source, chapter_title(spec), Path(scratch)), 4)
+        for cell in nb.cells:
+            cell.metadata.setdefault("tags", [])
+        nb.metadata.setdefault("papermill", {})
+        nb = parameterize_notebook(nb, {"edition": edition, **spec.parameters})
+        manager = kernels.acquire()
+        _prepare(manager, workdir)
+        client = NotebookClient(nb, km=manager, kernel_name="python3")
+        try:
+            client.execute()
+        except CellExecutionError as error:
+            nbformat.write(client.nb, target)
+            cell = _source_cell_number(source, target) or "?"
+            raise BuildError(
+                f"notebook {spec.name}: cell {cell} failed: {error.ename}: {error.evalue}"
+            ) from None
+        nbformat.write(client.nb, target)
     except BuildError:
+        if manager is not None:
+            kernels.release(manager)  # a cell raised; the kernel is well
         raise
     except Exception as error:  # a notebook that cannot be read, a kernel that died
+        if manager is not None:
+            kernels.discard(manager)
         raise BuildError(f"notebook {spec.name}: {type(error).__name__}: {error}") from None
+    kernels.release(manager)
     tidy_executed_notebook(target)
     return target
 
@@ -175,7 +268,12 @@ def cache_entry(cache_dir: Path, name: str, key: str) -> Path:
 
 
 def run_or_reuse(
-    spec: ChapterSpec, edition: str, source: Path, cache_dir: Path, key: str
+    spec: ChapterSpec,
+    edition: str,
+    source: Path,
+    cache_dir: Path,
+    key: str,
+    kernels: KernelPool | None = None,
 ) -> tuple[Path, bool]:
     """The cached outputs of a chapter for its key, running the notebook first if there are none.
 
@@ -190,7 +288,11 @@ def run_or_reuse(
     entry.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=entry.parent))
     try:
-        execute(spec, edition, source, work)
+        if kernels is None:
+            with KernelPool() as own:
+                execute(spec, edition, source, work, own)
+        else:
+            execute(spec, edition, source, work, kernels)
         write_text(work / paths.CACHE_DIGESTS, json.dumps(_digests(work), indent=0))
         try:
             work.rename(entry)
@@ -223,10 +325,12 @@ def run_chapters(
     cache_dir: Path,
     progress: bool = True,
     jobs: int | None = None,
+    kernels: KernelPool | None = None,
 ) -> list[str]:
     """Run each chapter whose key is not cached, in parallel (``jobs`` at once; default one per
-    core), and copy every chapter's notebook, figures and downloads into ``out_dir``. Returns the
-    names of the chapters that ran.
+    core) in the kernels of ``kernels`` (kept for later builds when given; else this run's own),
+    and copy every chapter's notebook, figures and downloads into ``out_dir``. Returns the names
+    of the chapters that ran.
 
     Raises
     ------
@@ -240,6 +344,8 @@ def run_chapters(
     entries: dict[str, Path] = {}
     ran: list[str] = []
     errors: dict[str, BuildError] = {}
+    own = kernels is None
+    pool_of_kernels = KernelPool() if kernels is None else kernels
     with (
         ThreadPoolExecutor(max_workers=workers) as pool,
         tqdm(
@@ -258,6 +364,7 @@ def run_chapters(
                 source_dir / f"{spec.notebook}.ipynb",
                 cache_dir,
                 keys[spec.name],
+                pool_of_kernels,
             ): spec.name
             for spec in specs
         }
@@ -270,6 +377,8 @@ def run_chapters(
             except BuildError as error:
                 errors[name] = error
             bar.update(1)
+    if own:
+        pool_of_kernels.close()
     names = [spec.name for spec in specs]
     if errors:
         raise next(errors[n] for n in names if n in errors)

@@ -21,7 +21,7 @@ from csa_stats import edition as editions
 from csa_stats import paths
 from csa_stats.build import fingerprint
 from csa_stats.build.book import build_book, stage_sources
-from csa_stats.build.execute import BuildError, run_chapters
+from csa_stats.build.execute import BuildError, KernelPool, run_chapters
 from csa_stats.build.pages import write_config, write_generated
 from csa_stats.build.publish import (
     PublishError,
@@ -62,6 +62,7 @@ def build(
     cache_dir: Path | None = None,
     jobs: int | None = None,
     force: bool = False,
+    kernels: KernelPool | None = None,
 ) -> BuildResult:
     """Make the edition, run the chapters that changed, build the book and publish it atomically.
 
@@ -85,6 +86,9 @@ def build(
         Chapters run at once; default: one per core.
     force
         Rebuild the site even if nothing changed (cached chapters are still reused).
+    kernels
+        Kernels to run the chapters in, kept for the caller's next build (a build of several
+        areas); default: this build's own, shut down at its end.
     """
     if site_dir is not None:
         check_output_folder(site_dir, paths.build_dir())
@@ -93,7 +97,9 @@ def build(
     try:
         with build_lock(paths.build_dir()):
             _remove_leftovers(site_dir, cache_dir)
-            return _build(params, site_dir, chapters_dir, progress, today, cache_dir, jobs, force)
+            return _build(
+                params, site_dir, chapters_dir, progress, today, cache_dir, jobs, force, kernels
+            )
     except PublishError:
         raise
     except OSError as error:  # a full disk, a read-only folder: one line, the old site whole
@@ -126,6 +132,7 @@ def _build(
     cache_dir: Path,
     jobs: int | None,
     force: bool,
+    kernels: KernelPool | None,
 ) -> BuildResult:
     # 1. the edition: every input read and checked once (or the unchanged one reused)
     edition = editions.prepare_edition(params, editions_dir=paths.editions_dir(cache_dir))
@@ -149,7 +156,14 @@ def _build(
         executed = staging / "book" / "chapters"
         # 3. the chapters whose keys changed, each given the edition
         ran = run_chapters(
-            CHAPTERS, editions.manifest_path(edition), keys, executed, cache_dir, progress, jobs
+            CHAPTERS,
+            editions.manifest_path(edition),
+            keys,
+            executed,
+            cache_dir,
+            progress,
+            jobs,
+            kernels,
         )
         fault_point("notebooks-done")
         # 4. the generated pages, and the book
