@@ -23,12 +23,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from csa_stats import __version__, paths
-from csa_stats.analysis import peers
-from csa_stats.analysis.measures import asb, crimes, period_change
 from csa_stats.build.execute import KernelPool
 from csa_stats.build.pipeline import BuildResult, build
 from csa_stats.build.publish import check_output_folder
@@ -36,7 +33,6 @@ from csa_stats.edition import Edition, prepare_edition
 from csa_stats.errors import ParameterError
 from csa_stats.files import atomic_write, write_text
 from csa_stats.params import RunParameters
-from csa_stats.presentation import charts
 from csa_stats.reference.geography import resolve_area
 from csa_stats.sources.inputs import read_deadline
 from csa_stats.sources.population import read_lad_population
@@ -167,6 +163,8 @@ def _editions(params: RunParameters, codes: list[str]) -> list[Edition]:
 
 def area_table(editions: list[Edition]) -> pd.DataFrame:
     """Each area's period, recorded crime and ASB against the comparison period."""
+    from csa_stats.analysis.measures import asb, crimes, period_change  # scipy: only for the index
+
     rows = []
     for edition in editions:
         p = edition.params
@@ -216,6 +214,12 @@ def write_index(
 def _funnel(table: pd.DataFrame, populations: pd.DataFrame, out: Path) -> str | None:
     """The funnel plot of recorded crime per 1,000 residents, when every area's population is
     known; its file name, or ``None``."""
+    # drawing's libraries imported here: a build of one area (csa-stats build) never needs them
+    import matplotlib.pyplot as plt
+
+    from csa_stats.analysis import peers
+    from csa_stats.presentation import charts
+
     known = table[table["lad_code"].isin(populations.index)]
     if len(known) < 2 or len(known) < len(table):
         return None

@@ -12,10 +12,14 @@ figure is printed too. Targets: the cold ingest at least 2x faster than the loop
 second run with unchanged inputs under 0.3 s. Then a year of every force (about 500,000 rows a
 month), read by the same ingest file by file: rows a second and peak memory (target under 2 GB).
 
-Build: a cold build with the notebooks run in parallel (one per core), the same one at a time, and a
-rebuild with nothing changed in a fresh process (imports included), each into temporary folders so
-the project's own site, notebooks and cache are not touched. Target: the unchanged rebuild under
-5 s.
+Build: ``csa-stats --help`` in a fresh process (and whether it imported pandas, matplotlib,
+statsmodels or scipy), a cold build with the notebooks run in parallel (one per core), with the
+time of its ``jupyter-book build`` step alone and the number of times it read its raw inputs, the
+same build one notebook at a time, and a rebuild with nothing changed in a fresh process (imports
+included), each into temporary folders so the project's own site, notebooks and cache are not
+touched. Targets: help under 0.3 s without those libraries; a cold build at most 2x its
+jupyter-book step; the raw inputs read once; the unchanged rebuild under 5% of the cold build (and
+5 s).
 
 Every area of a force: one area's site, then every area's (seven) from one read of the same
 generated force files, each cold in a fresh process with a build folder of its own; the number of
@@ -307,40 +311,130 @@ def _national_lsoas(lookups: Path) -> list[str]:
     return sorted(pd.read_csv(national, usecols=["LSOA21CD"], encoding="utf-8-sig")["LSOA21CD"])
 
 
-def _timed_build(root: Path, jobs: int) -> float:
-    from csa_stats.build.pipeline import build
+def _timed_build(root: Path, jobs: int) -> tuple[float, float, int]:
+    """A cold build into ``root``: its seconds, the seconds of its ``jupyter-book build`` alone
+    (on the same executed notebooks) and how many times it read its raw inputs."""
+    from csa_stats import edition
+    from csa_stats.build import pipeline
     from csa_stats.params import parse_parameters  # the default build: the data's last 12 months
 
-    start = time.perf_counter()
-    build(
-        parse_parameters({}),
-        root / "html",
-        root / "chapters",
-        progress=False,
-        cache_dir=root / "cache",
-        jobs=jobs,
-    )
-    return time.perf_counter() - start
+    book_seconds: list[float] = []
+    reads: list[int] = []
+    build_book, read_inputs = pipeline.build_book, edition._read
+
+    def timed_book(staging: Path) -> Path:
+        start = time.perf_counter()
+        try:
+            return build_book(staging)
+        finally:
+            book_seconds.append(time.perf_counter() - start)
+
+    def counted_read(*args, **kwargs):
+        reads.append(1)
+        return read_inputs(*args, **kwargs)
+
+    pipeline.build_book, edition._read = timed_book, counted_read
+    try:
+        start = time.perf_counter()
+        pipeline.build(
+            parse_parameters({}),
+            root / "html",
+            root / "chapters",
+            progress=False,
+            cache_dir=root / "cache",
+            jobs=jobs,
+        )
+        seconds = time.perf_counter() - start
+    finally:
+        pipeline.build_book, edition._read = build_book, read_inputs
+    return seconds, sum(book_seconds), len(reads)
+
+
+#: The command line's help and argument errors: at most this long, without the heavy libraries.
+HELP_TARGET_S = 0.3
+#: A build with nothing changed: at most this share of a cold build's time (and 5 s).
+UNCHANGED_SHARE = 0.05
+#: A cold build: at most this many times ``jupyter-book build`` alone on its notebooks.
+COLD_OVER_BOOK = 2.0
+_HEAVY = ("pandas", "matplotlib", "statsmodels", "scipy")
+_HELP = """
+import sys, time
+from csa_stats import cli
+sys.argv = ["csa-stats", "--help"]
+try:
+    cli.main()
+except SystemExit:
+    pass
+print("heavy:" + ",".join(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+def _help_seconds() -> tuple[float, str]:
+    """The median of five runs of ``csa-stats --help`` in a fresh process (interpreter start
+    included), and the heavy libraries it imported."""
+    times, heavy = [], ""
+    for _ in range(5):
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", _HELP.format(heavy=_HEAVY)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        times.append(time.perf_counter() - start)
+        heavy = done.stdout.strip().splitlines()[-1].removeprefix("heavy:")
+    return sorted(times)[2], heavy
 
 
 def bench_build() -> list[tuple[str, float, str]]:
-    """Time a cold parallel build, a cold sequential one and an unchanged rebuild."""
+    """Time ``csa-stats --help``, a cold parallel build (and its jupyter-book step alone), a cold
+    sequential one and an unchanged rebuild in a fresh process."""
     cores = os.cpu_count() or 1
     rows = []
+    helped, heavy = _help_seconds()
+    rows.append(
+        (
+            "csa-stats --help (new process, median of 5)",
+            helped,
+            f"{'meets' if helped < HELP_TARGET_S and not heavy else 'MISSES'} < "
+            f"{HELP_TARGET_S} s; imports {heavy or 'none'} of {', '.join(_HEAVY)}",
+        )
+    )
     with tempfile.TemporaryDirectory() as tmp:
         sequential = Path(tmp) / "sequential"
-        rows.append(("cold build, notebooks one at a time", _timed_build(sequential, 1), ""))
+        one_at_a_time, _, _ = _timed_build(sequential, 1)
+        rows.append(("cold build, notebooks one at a time", one_at_a_time, ""))
         parallel = Path(tmp) / "parallel"
-        rows.append((f"cold build, {cores} notebooks at once", _timed_build(parallel, cores), ""))
+        cold, book, reads = _timed_build(parallel, cores)
+        rows.append(
+            (
+                f"cold build, {cores} notebooks at once",
+                cold,
+                f"raw inputs read {reads} time(s); the chapters open the edition",
+            )
+        )
+        ratio = cold / book
+        rows.append(
+            (
+                "  of which jupyter-book build alone",
+                book,
+                f"cold build {ratio:.1f}x it ({'meets' if ratio <= COLD_OVER_BOOK else 'MISSES'}"
+                f" at most {COLD_OVER_BOOK:g}x)",
+            )
+        )
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", _REBUILD, str(parallel)], check=True)
         unchanged = time.perf_counter() - start
-        verdict = "meets" if unchanged < UNCHANGED_TARGET_S else "MISSES"
+        share = unchanged / cold
+        verdict = (
+            "meets" if unchanged < UNCHANGED_TARGET_S and share < UNCHANGED_SHARE else ("MISSES")
+        )
         rows.append(
             (
                 "rebuild with nothing changed (new process)",
                 unchanged,
-                f"{verdict} the {UNCHANGED_TARGET_S:.0f} s target",
+                f"{share:.1%} of the cold build ({verdict} < {UNCHANGED_SHARE:.0%} and "
+                f"< {UNCHANGED_TARGET_S:.0f} s)",
             )
         )
     return rows
@@ -431,7 +525,7 @@ def main() -> None:
             shown = f"{seconds:7.2f} s" if seconds else " " * 9
             print(f"  {what:<55} {shown}  {note}")
     for what, seconds, note in bench_build():
-        print(f"  {what:<55} {seconds:7.1f} s  {note}")
+        print(f"  {what:<55} {seconds:7.2f} s  {note}")
     for what, seconds, note in bench_areas():
         print(f"  {what:<55} {seconds:7.1f} s  {note}")
 

@@ -20,19 +20,18 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
-from papermill.parameterize import parameterize_notebook
 from tqdm import tqdm
-from traitlets.config import Config
 
 from csa_stats import paths
 from csa_stats.chapters import ChapterSpec
 from csa_stats.files import file_digest, write_text
 from csa_stats.reference.definitions import load_definitions
+
+if TYPE_CHECKING:
+    from jupyter_client.manager import KernelManager
 
 #: Cached runs kept per chapter (for example the default period and a few others).
 CACHE_KEEP = 4
@@ -132,6 +131,10 @@ class KernelPool:
             # each kernel its own sockets: a number no other kernel of the pool has had
             self._numbered += 1
             number = self._numbered
+        # the kernel machinery imported when a chapter runs: a build with nothing to run needs none
+        from jupyter_client.manager import KernelManager
+        from traitlets.config import Config
+
         config = Config()
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = str(self._folder / f"kernel-{number}")
@@ -210,6 +213,10 @@ def execute(
 ) -> Path:
     """Run one chapter's notebook in a kernel of ``kernels``, in ``workdir`` (its figures and
     downloads go there), given the edition's manifest ``edition`` as its parameter."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.parameterize import parameterize_notebook
+
     target = workdir / f"{spec.name}.ipynb"
     manager: KernelManager | None = None
     try:

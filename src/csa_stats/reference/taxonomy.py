@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 
 from csa_stats import paths
+from csa_stats.reference.policy import SAFE_LOADER
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def _read_yaml(path: Path) -> dict:
 def _parse_yaml(path: Path, mtime_ns: int, size: int) -> dict:
     """Parse a reference file once per version of it (the key includes its time and size)."""
     with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+        data = yaml.load(handle, Loader=SAFE_LOADER)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return data
