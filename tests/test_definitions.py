@@ -257,3 +257,20 @@ def test_the_priority_caveats_name_the_parts_and_the_measures_tested(area, tmp_p
     listed = len(load_definitions().priorities["offending"].measures)
     assert f"{listed - 2} measures are tested at once" in offending
     assert "serious violence varied about" in offending and "over the latest 24 months" in offending
+
+
+def test_a_categorical_column_is_selected_by_its_categories_missing_values_never() -> None:
+    """The fast categorical selection gives what a hand count gives: the wanted categories'
+    rows, never a missing value's, and nothing for a category the column does not have."""
+    import numpy as np
+    import pandas as pd
+
+    from csa_stats.reference.definitions import _isin
+
+    column = pd.Series(pd.Categorical(["Robbery", None, "Arson", "Robbery", "Drugs"]))
+    assert _isin(column, ["Robbery", "Drugs"]).tolist() == [True, False, False, True, True]
+    assert _isin(column, ["Burglary"]).tolist() == [False] * 5
+    assert _isin(column, []).tolist() == [False] * 5
+    plain = pd.Series(["Robbery", None, "Arson"])
+    assert _isin(plain, ["Arson"]).dtype == np.bool_
+    assert _isin(plain, ["Arson"]).tolist() == [False, False, True]

@@ -8,7 +8,7 @@ comes from ``ch`` and the functions of this package. The chapter reads the table
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +25,8 @@ class Chapter:
 
     edition: Edition
     out_dir: Path
+    #: Tables a chapter works out once and shows in several sections (its measures' changes).
+    worked: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def params(self) -> RunParameters:

@@ -58,7 +58,15 @@ def title(key: str) -> str:
 def measure_table(ch: Chapter, key: str) -> pd.DataFrame:
     """The priority's measures with their changes (unavailable ones marked), as they may be
     published: a sensitive measure's count of 1 to 4 withheld with its change
-    (:func:`csa_stats.analysis.disclosure.withhold_small_totals`)."""
+    (:func:`csa_stats.analysis.disclosure.withhold_small_totals`). Worked out once per chapter
+    (the verdict and the table both show it); each caller gets its own copy."""
+    name = f"measure_table:{key}"
+    if name not in ch.worked:
+        ch.worked[name] = _measure_table(ch, key)
+    return ch.worked[name].copy()
+
+
+def _measure_table(ch: Chapter, key: str) -> pd.DataFrame:
     table = withhold_small_totals(
         measures.measure_changes(ch.incidents, ch.params, list(_priority(key).measures), ch.area)
     )

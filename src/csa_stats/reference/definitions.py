@@ -352,6 +352,18 @@ def select_measure(incidents: pd.DataFrame, measure: Measure, area: Area) -> np.
     return select(incidents, measure_filter(measure, incidents), area)
 
 
+def _isin(column: pd.Series, values: list[str]) -> np.ndarray:
+    """``column.isin(values)`` as a boolean array; for a categorical column, by looking its codes
+    up in a table of the wanted categories (a chapter selects hundreds of times; this is some
+    ten times faster than pandas' general isin)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column.isin(values).to_numpy(dtype=bool)
+    wanted = np.zeros(len(column.cat.categories) + 1, dtype=bool)  # the last: missing (code -1)
+    found = column.cat.categories.get_indexer(values)
+    wanted[found[found >= 0]] = True
+    return wanted[column.cat.codes.to_numpy()]
+
+
 def select(incidents: pd.DataFrame, spec: dict[str, Any], area: Area) -> np.ndarray:
     """Boolean mask of the incidents a filter selects (all conditions; ``any_of`` is an OR)."""
     mask = np.ones(len(incidents), dtype=bool)
@@ -359,7 +371,7 @@ def select(incidents: pd.DataFrame, spec: dict[str, Any], area: Area) -> np.ndar
         mask &= incidents["is_crime"].to_numpy(dtype=bool) == bool(spec["crime"])
     for key, column in _LIST_KEYS.items():
         if key in spec:
-            mask &= incidents[column].isin([str(v) for v in spec[key]]).to_numpy()
+            mask &= _isin(incidents[column], [str(v) for v in spec[key]])
     for flag, wanted in spec.get("flags", {}).items():
         mask &= incidents[flag].fillna(not wanted).to_numpy(dtype=bool) == bool(wanted)
     if "victim_sex" in spec:
