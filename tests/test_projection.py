@@ -167,6 +167,15 @@ def test_the_grid_and_prior_are_checked() -> None:
         geometric_grid(0.1, 0.01, 3)
 
 
+def test_a_series_shorter_than_two_years_has_no_month_pattern() -> None:
+    # 18 months cannot estimate 12 month-of-year levels (each must be seen twice): one level is
+    # fitted, so the fitted values are the level itself
+    months = pd.date_range("2023-01-01", periods=18, freq="MS")
+    fit = fit_level(pd.Series(np.random.default_rng(1).poisson(30, 18), index=months))
+    assert np.allclose(fit.fitted, fit.level)
+    assert simulate(fit, 24, 100, np.random.default_rng(0)).shape == (100, 24)
+
+
 def test_bad_series_are_refused() -> None:
     with pytest.raises(ValueError, match="at least 3"):
         project(pd.Series([1.0, 2.0]), 2, periods_per_year=1, counts=False)

@@ -118,24 +118,30 @@ class Prior:
 
 @lru_cache(maxsize=16)
 def _bases(size: int) -> tuple[np.ndarray, ...]:
-    """Unit covariances of the level's wander, the drift's turns and the drift, over ``size``
-    periods from the first; and the cross-covariances of the drift at a period with the level."""
+    """Unit covariances over ``size`` periods from the first: of the level's wander (also the
+    drift's own covariance from its turns), of the level from the drift's turns, of the level
+    from the drift, and of the drift from its turns with the level."""
     below = np.tril(np.ones((size, size)), -1)  # (below @ e)_t = sum of e_j for j < t
     twice = below @ below
     t = np.arange(size, dtype=float)
-    bases = (below @ below.T, twice @ twice.T, np.outer(t, t), below @ twice.T, below @ below.T)
+    bases = (below @ below.T, twice @ twice.T, np.outer(t, t), below @ twice.T)
     for b in bases:
         b.setflags(write=False)
     return bases
 
 
-def _design(size: int, periods_per_year: int) -> np.ndarray:
-    """A level for each month of the year (a fixed season), or one level."""
-    if periods_per_year > 1:
-        x = np.zeros((size, periods_per_year))
-        x[np.arange(size), np.arange(size) % periods_per_year] = 1.0
-        return x
-    return np.ones((size, 1))
+def _design(size: int, columns: int) -> np.ndarray:
+    """A level for each period of the year (a fixed season) when ``columns`` is the number of
+    periods in a year, or one level when it is 1."""
+    x = np.zeros((size, columns))
+    x[np.arange(size), np.arange(size) % columns] = 1.0
+    return x
+
+
+def _seasons(n: int, periods_per_year: int) -> int:
+    """How many period-of-year levels ``n`` periods can estimate: every period of the year when
+    each is seen at least twice, otherwise one level."""
+    return periods_per_year if periods_per_year > 1 and n >= 2 * periods_per_year else 1
 
 
 def _first_noise(y: np.ndarray, periods_per_year: int) -> float:
@@ -188,11 +194,11 @@ def _fit_grid(
     first = max(_first_noise(y, periods_per_year), noise_floor, MIN_NOISE)
     ratios = grid / first
     a, b, c = _covariances(ratios, periods_per_year)
-    wander, turns, drift, _, _ = _bases(n)
+    wander, turns, drift, _ = _bases(n)
     corr = (
         a[:, None, None] * wander + b[:, None, None] * turns + c[:, None, None] * drift + np.eye(n)
     )
-    x = _design(n, periods_per_year)
+    x = _design(n, _seasons(n, periods_per_year))
     p = x.shape[1]
     chol = np.linalg.cholesky(corr)
     logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
@@ -266,7 +272,7 @@ def _smoothed(post: Posterior, periods_per_year: int) -> tuple[np.ndarray, np.nd
     year) with its second moment."""
     n = len(post.y)
     a, b, c = _covariances(post.ratios, periods_per_year)
-    wander, turns, drift, drift_level, drift_drift = _bases(n)
+    wander, turns, drift, drift_level = _bases(n)
     signal = (
         a[:, None, None] * wander + b[:, None, None] * turns + c[:, None, None] * drift
     )  # covariance of the stochastic part of the log level with itself
@@ -274,7 +280,7 @@ def _smoothed(post: Posterior, periods_per_year: int) -> tuple[np.ndarray, np.nd
     level = s_hat + post.beta.mean(axis=1)[:, None]
     t = np.arange(n, dtype=float)
     k = c[:, None] * t[None, :] + b[:, None] * drift_level[n - 1][None, :]  # cov(drift_end, level)
-    kvv = c + b * drift_drift[n - 1, n - 1]
+    kvv = c + b * wander[n - 1, n - 1]
     mean = np.einsum("gn,gn->g", k, post.si_r)
     half = np.linalg.solve(post.chol, k[..., None])
     si_k = np.linalg.solve(post.chol.transpose(0, 2, 1), half)[..., 0]
@@ -346,11 +352,10 @@ def _predictive(post: Posterior, g: int, steps: int, ppy: int) -> tuple[np.ndarr
     n = len(post.y)
     size = n + steps
     a, b, c = (float(v[0]) for v in _covariances(post.ratios[g : g + 1], ppy))
-    wander, turns, drift, _, _ = _bases(size)
+    wander, turns, drift, _ = _bases(size)
     k = a * wander + b * turns + c * drift
     k_fo, k_ff = k[n:, :n], k[n:, n:]
-    x_all = _design(size, ppy)
-    x_f = x_all[n:]
+    x_f = _design(size, post.beta.shape[1])[n:]
     chol = post.chol[g]
     si_kof = np.linalg.solve(chol.T, np.linalg.solve(chol, k_fo.T))
     mean = x_f @ post.beta[g] + k_fo @ post.si_r[g]
