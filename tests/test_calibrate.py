@@ -99,14 +99,18 @@ def test_change_test_false_alarms_and_power_at_phi_3_mean_500() -> None:
     assert fall["clear_fall"] > 0.95  # se of the log ratio 0.034 against log(0.8) = -0.22
 
 
-def test_a_projection_scenario_gives_finite_figures() -> None:
-    rows = projection_paths("d", 0, 20)
-    assert [r["path"] for r in rows] == list(range(20))
+def test_a_projection_scenario_gives_finite_figures_and_fair_intervals() -> None:
+    paths = 30
+    rows = projection_paths("d", 0, paths)
+    assert [r["path"] for r in rows] == list(range(paths))
     figures = scenario_figures(rows)
-    assert figures["paths"] == 20 and figures["failed"] == 0
+    assert figures["paths"] == paths and figures["failed"] == 0
     for name in ("coverage_80", "coverage_95", "brier", "brier_skill", "spiegelhalter_z"):
         assert math.isfinite(figures[name]), name
     assert 0 <= figures["coverage_80"] <= figures["coverage_95"] <= 1
+    # A random walk with no drift is within the model's family: its 80% intervals hold the truth
+    # in 80% of paths, give or take 3 binomial standard errors (3 * sqrt(0.8 * 0.2 / 30) = 0.22).
+    assert abs(figures["coverage_80"] - 0.8) <= 3 * math.sqrt(0.8 * 0.2 / paths)
     # Seeded: the same paths twice are the same paths.
     assert projection_paths("d", 3, 1) == [rows[3]]
 

@@ -16,7 +16,10 @@ def test_the_rules_in_force_are_read_from_the_configuration() -> None:
     assert figures["min_count"] == "20"
     assert figures["on_track"] == "80%" and figures["off_track"] == "20%"
     assert figures["chance_lowest"] == "5%" and figures["chance_highest"] == "95%"
-    assert figures["volatility_floor"] == "0.12"
+    assert figures["drift_probability"] == "50%" and figures["still_level_probability"] == "50%"
+    assert figures["drift_sd"] == "0.20" and figures["level_volatility_median"] == "0.12"
+    assert figures["level_volatility_range"] == "0.01 to 0.32"
+    assert figures["drift_volatility_range"] == "0.0025 to 0.08"
     assert figures["spc_limit"] == "2.66"
     assert figures["shift_run"] == "7" and figures["trend_run"] == "7"
 

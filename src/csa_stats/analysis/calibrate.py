@@ -529,6 +529,7 @@ def backtest(seed: int = SEED) -> dict[str, Any]:
     if isinstance(project, str):
         return {"skipped": project}
     rates = backtest_rates()
+    prior = load_serious_violence().prior
     normal = {"80": 1.2815516, "95": 1.959964}
     whole = float(np.std(np.diff(np.log(rates.to_numpy())), ddof=1))
     cells = []
@@ -542,6 +543,7 @@ def backtest(seed: int = SEED) -> dict[str, Any]:
             counts=False,
             simulations=BACKTEST_SIMULATIONS,
             seed=int(np.random.SeedSequence([seed, BACKTEST_PART, end]).generate_state(1)[0]),
+            prior=prior,
         )
         sigma = float(np.std(np.diff(np.log(history.to_numpy())), ddof=1))
         for step in range(steps):

@@ -4,15 +4,16 @@ The partnership's goal: by the goal year (2030) there will be less serious viole
 baseline year (2020). This module measures progress so far (the latest complete year of the
 baseline's kind against the baseline, like with like; each year against the one before; the latest
 12 months as context) and projects the series to the goal year with a model whose level wanders
-(:mod:`csa_stats.analysis.projection`), fitted to every month of the data, by seeded simulation. The chance
-that the goal year's total is below the baseline's is stated between 5% and 95%, rounded to 5
-points (five years out it is known only roughly), and gives a status:
+and whose trend may turn or be absent, its variances averaged over rather than guessed
+(:mod:`csa_stats.analysis.projection`), fitted to every month of the data, by seeded simulation.
+The chance that the goal year's total is below the baseline's is stated between 5% and 95%,
+rounded to 5 points (five years out it is known only roughly), and gives a status:
 
 - **on track** when that chance is at least the ``on_track`` threshold,
 - **off track** when it is at most the ``off_track`` threshold,
 - **at risk** in between.
 
-The thresholds, the volatility floor, the number of simulations and the seed are configuration
+The thresholds, the projection's prior, the number of simulations and the seed are configuration
 (``data/reference/serious_violence.yml``); ``make calibrate`` measures how often the intervals and
 chances are right in worlds outside the model.
 """
@@ -31,6 +32,7 @@ from csa_stats.analysis.measures import Change, compare_windows
 from csa_stats.errors import UserError
 from csa_stats.params import RunParameters, Window
 from csa_stats.reference.definitions import (
+    MIN_PROJECTION_MONTHS,
     Measure,
     NotAvailable,
     SeriousViolenceDefinition,
@@ -203,8 +205,8 @@ def annual_series(monthly: pd.Series, kind: YearKind, last: pd.Period) -> pd.Dat
     return table
 
 
-#: Fewest months the projection is fitted to (two seasons).
-MIN_MONTHS = 24
+#: Fewest months the projection is fitted to (two seasons), as the edition checks.
+MIN_MONTHS = MIN_PROJECTION_MONTHS
 
 
 def _all_months(monthly: pd.Series, end: pd.Period) -> Window:
@@ -263,7 +265,7 @@ def assess(
     goal_year
         The goal year, of the same kind as the baseline.
     definition
-        Simulations, seed, volatility floor, how chances are stated, status thresholds.
+        Simulations, seed, the projection's prior, how chances are stated, status thresholds.
     """
     monthly = monthly[monthly.index <= period_end.start_time]
     latest_window = Window(period_end - 11, period_end)
@@ -275,13 +277,7 @@ def assess(
     previous = window_total(monthly, Window(period_end - 23, period_end - 12))
 
     fit_window = _all_months(monthly, period_end)
-    fit = level_model.fit_level(
-        monthly,
-        periods_per_year=12,
-        counts=True,
-        floor=definition.volatility_floor,
-        min_years_own_volatility=definition.min_years_own_volatility,
-    )
+    fit = level_model.fit_level(monthly, periods_per_year=12, counts=True, prior=definition.prior)
 
     # One set of simulated months serves every year kind: run to the later goal end (financial).
     horizon_end = max(year_window(goal_year, k).end for k in ("calendar", "financial"))

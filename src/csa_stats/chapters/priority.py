@@ -329,11 +329,7 @@ def trend_section(ch: Chapter, key: str) -> str:
             f"{measure.label}, this priority's headline series, is {reason}: no trend is shown.\n"
         )
     definition = load_serious_violence()
-    fit = projection.fit_level(
-        series,
-        floor=definition.volatility_floor,
-        min_years_own_volatility=definition.min_years_own_volatility,
-    )
+    fit = projection.fit_level(series, prior=definition.prior)
     low, high = fit.annual_change_ci
     finding = trend_finding(measure.label, fit.annual_change_pct, fit.is_clear)
     first, last = series.index[0], series.index[-1]

@@ -530,16 +530,13 @@ def model_sentence(progress: Progress) -> str:
     """How the projection was made, in one paragraph."""
     fit, w = progress.fit, progress.fit_window
     low, high = fit.annual_change_ci
-    wander = (
-        f"the floor of {fit.volatility:.2f} a year on the log scale (the series is too short to "
-        f"estimate its own; it gave {fit.own_volatility:.2f})"
-        if fit.floored
-        else f"{fit.volatility:.2f} a year on the log scale, estimated from the series"
-    )
     return (
         f"The projection comes from a structural time-series model of the logarithm of the monthly "
-        f"counts from {w.span} ({w.months} months, all of them): a level that wanders (by "
-        f"{wander}), a trend that can turn, and the month of the year. At the end of the data its "
+        f"counts from {w.span} ({w.months} months, all of them): a level that wanders (by about "
+        f"{fit.volatility:.2f} a year on the log scale), a trend that can turn, and the month of "
+        "the year, averaged over every size of wander and turn the months support, beside a model "
+        f"with no trend (the months give a trend a {100 * fit.drift_probability:.0f}% chance). "
+        "With a trend, at the end of the data its "
         f"underlying change is {fmt_signed_pct(fit.annual_change_pct)} a year (95% interval "
         f"{fmt_signed_pct(low)} to {fmt_signed_pct(high)}). It simulates every month to "
         f"{progress.baseline.goal.end.strftime('%B %Y')} {progress.simulations:,} times "

@@ -24,6 +24,11 @@ def _pct(value: float | None, digits: int = 0) -> str:
     return f"{100.0 * value:.{digits}f}%"
 
 
+def _range(grid: tuple[float, ...]) -> str:
+    """``(0.01, ..., 0.32)`` -> ``"0.01 to 0.32"``."""
+    return f"{min(grid):g} to {max(grid):g}"
+
+
 def _results() -> dict[str, Any] | None:
     path = paths.reference_file(paths.CALIBRATION)
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
@@ -81,8 +86,14 @@ def substitutions() -> dict[str, str]:
         "chance_lowest": _pct(sv.chance_lowest),
         "chance_highest": _pct(sv.chance_highest),
         "chance_step": f"{100 * sv.chance_step:.0f}",
-        "volatility_floor": f"{sv.volatility_floor:.2f}",
-        "min_years_own_volatility": f"{sv.min_years_own_volatility:g}",
+        # The projection's prior (serious_violence.yml, projection:).
+        "drift_probability": _pct(sv.prior.drift_probability),
+        "drift_sd": f"{sv.prior.drift_sd:.2f}",
+        "drift_volatility_range": _range(sv.prior.drift_grid),
+        "still_level_probability": _pct(sv.prior.still_level_probability),
+        "level_volatility_median": f"{sv.prior.level_median:.2f}",
+        "level_volatility_log_sd": f"{sv.prior.level_log_sd:g}",
+        "level_volatility_range": _range(sv.prior.level_grid),
         "simulations": f"{sv.simulations:,}",
         "spc_limit": f"{spc.LIMIT:g}",
         "shift_run": str(rules.shift_run),

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from csa_stats import paths
 from csa_stats.reference.policy import DefinitionError, read_yaml
+from csa_stats.reference.prior import Prior, geometric_grid
 from csa_stats.reference.taxonomy import Area
 
 #: The reason a source cannot give a measure starts with these words.
@@ -184,6 +185,10 @@ def load_definitions(
     return Definitions(measures, priorities, part_of, lists["wards"], lists["peers"])
 
 
+#: The fewest months of data a projection is fitted to: two seasons.
+MIN_PROJECTION_MONTHS = 24
+
+
 @dataclass(frozen=True)
 class SeriousViolenceDefinition:
     """The goal's series, its sub-measures, the proxy, and the projection and status settings."""
@@ -197,13 +202,33 @@ class SeriousViolenceDefinition:
     seed: int
     on_track: float
     off_track: float
-    volatility_floor: float = 0.12
-    min_years_own_volatility: float = 5.0
+    prior: Prior = field(default_factory=Prior)  # the projection's prior and grid
     chance_lowest: float = 0.05
     chance_highest: float = 0.95
     chance_step: float = 0.05
     #: the fewest months of data to the period's end that a projection is made from
-    min_months: int = 24
+    min_months: int = MIN_PROJECTION_MONTHS
+
+
+def _grid(spec: Any, key: str) -> tuple[float, ...]:
+    """A grid written as ``{low, high, count}`` (equally spaced on the log scale)."""
+    if not isinstance(spec, dict):
+        raise ValueError(f"projection {key} must be a mapping of low, high and count")
+    return geometric_grid(float(spec["low"]), float(spec["high"]), int(spec["count"]))
+
+
+def _prior(projection: dict[str, Any]) -> Prior:
+    """The projection's prior from the ``projection:`` block (a bad value raises ValueError)."""
+    level, drift = projection["level_volatility"], projection["drift"]
+    return Prior(
+        drift_probability=float(drift["probability"]),
+        drift_sd=float(drift["sd"]),
+        still_level_probability=float(level["still_probability"]),
+        level_median=float(level["median"]),
+        level_log_sd=float(level["log_sd"]),
+        level_grid=_grid(level["grid"], "level_volatility grid"),
+        drift_grid=_grid(drift["volatility_grid"], "drift volatility_grid"),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -226,8 +251,7 @@ def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition
         headline, subs = str(raw["headline"]), tuple(str(k) for k in raw.get("sub_measures", []))
         projection, status = raw["projection"], raw["status"]
         simulations, seed = int(projection["simulations"]), int(projection["seed"])
-        floor = float(projection["volatility_floor"])
-        min_years = float(projection["min_years_own_volatility"])
+        prior = _prior(projection)
         on_track, off_track = float(status["on_track"]), float(status["off_track"])
         chance = raw["chance"]
         lowest, highest, step = (
@@ -249,8 +273,6 @@ def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition
         )
     if simulations < 100:
         raise DefinitionError(f"{path}: projection simulations must be at least 100")
-    if not 0 < floor < 1:
-        raise DefinitionError(f"{path}: projection volatility_floor must be between 0 and 1")
     if not 0 < lowest < highest < 1 or not 0 < step <= lowest:
         raise DefinitionError(
             f"{path}: chance needs 0 < step <= lowest < highest < 1; got lowest {lowest}, "
@@ -266,8 +288,7 @@ def load_serious_violence(path: Path | None = None) -> SeriousViolenceDefinition
         seed,
         on_track,
         off_track,
-        floor,
-        min_years,
+        prior,
         lowest,
         highest,
         step,
