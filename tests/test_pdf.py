@@ -153,8 +153,11 @@ def test_the_edition_runs_the_pages_in_reading_order_each_on_a_new_page(printed)
         assert _unmargined(pages[number], margin).startswith(title), (name, number)
         starts.append(number)
     assert starts == sorted(starts) and len(set(starts)) == len(CHAPTERS)
-    # every page's content is in it (pages printed one after another break a little differently)
-    assert total >= 0.9 * sum(len(PdfReader(out / f"{name}.pdf").pages) for name in CHAPTERS)
+    # every page's content is in it: its words, as many as the pages printed alone hold (pages
+    # printed one after another break differently, so their page counts differ; each page's
+    # margins, a few dozen words, are printed once a sheet)
+    alone = sum(len(" ".join(_pages(out / f"{name}.pdf")).split()) for name in CHAPTERS)
+    assert len(" ".join(pages).split()) >= 0.95 * alone
 
 
 @pytest.mark.build
