@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -300,12 +301,50 @@ def test_every_chart_and_map_is_svg_with_text_as_text(context, served) -> None:
     seen = 0
     for name in CHAPTER_PAGES:
         page.goto(urljoin(base, f"book/chapters/{name}.html"))
-        sources = page.eval_on_selector_all("article img", "els => els.map(e => e.src)")
+        sources = page.eval_on_selector_all(
+            "article img:not(.csa-chart-phone)", "els => els.map(e => e.src)"
+        )
         for source in sources:
             assert source.endswith(".svg"), (name, source)
             svg = (html / urlparse(source).path.removeprefix("/")).read_text()
             assert "<text" in svg, (name, source)  # findable, zoomable, crisp in print
+            if "/figures/" in source and "map" not in Path(source).name:
+                phone = (html / urlparse(source).path.removeprefix("/")).with_suffix("")
+                assert "<text" in phone.with_name(phone.name + "-phone.svg").read_text()
             seen += 1
     # key findings 4 (trend, offences, ward chart and map), serious violence 3, priority one 2
     # (trend, process control), two 4 and three 4 (with their hotspots' chart and map), wards 1
     assert seen == 18
+
+
+def _svg_width_px(svg: str) -> float:
+    """An SVG's own width in CSS pixels (matplotlib writes it in points)."""
+    found = re.search(r'<svg[^>]*\swidth="([0-9.]+)pt"', svg)
+    assert found, svg[:300]
+    return float(found.group(1)) * 96 / 72
+
+
+def test_a_phone_shows_each_chart_laid_out_for_it_with_labels_it_can_read(browser, served) -> None:
+    """At 390 px each chart's phone layout is shown and its desktop one is not (at 1280 px the
+    other way round), and the phone layout's 9-point labels are drawn at 9.5 px or more (the
+    desktop chart shrunk to a phone's width draws them near 5 px)."""
+    base, html = served
+    shown = {}
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        page = context.new_page()
+        page.goto(urljoin(base, "book/chapters/serious_violence.html"))
+        shown[width] = page.eval_on_selector_all(
+            "img.csa-chart-phone, img.csa-chart-wide",
+            "els => els.map(e => ({cls: e.className, src: e.src,"
+            " width: e.getBoundingClientRect().width, visible: e.offsetParent !== null}))",
+        )
+        context.close()
+    phone_images = [i for i in shown[390] if "csa-chart-phone" in i["cls"]]
+    assert len(phone_images) == 3
+    assert all(i["visible"] == ("csa-chart-phone" in i["cls"]) for i in shown[390])
+    assert all(i["visible"] == ("csa-chart-wide" in i["cls"]) for i in shown[1280])
+    for image in phone_images:
+        svg = (html / urlparse(image["src"]).path.removeprefix("/")).read_text()
+        scale = image["width"] / _svg_width_px(svg)
+        assert 9 * 96 / 72 * scale >= 9.5, (image["src"], scale)

@@ -3,6 +3,7 @@ chart's data written beside it as a CSV download."""
 
 from __future__ import annotations
 
+import pickle
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from csa_stats.analysis.spc import XmR, point_variations
 from csa_stats.files import atomic_write
@@ -67,7 +68,12 @@ def save_svg(fig: Figure, path: Path) -> None:
         )
 
 
-_thousands = FuncFormatter(lambda value, _: f"{value:,.0f}")
+def _with_thousands(value: float, _: object) -> str:
+    return f"{value:,.0f}"
+
+
+# a named function, not a lambda: a chart is copied (pickled) for its phone layout
+_thousands = FuncFormatter(_with_thousands)
 
 
 def monthly_trend_chart(
@@ -174,6 +180,39 @@ def bar_chart(values: pd.Series, title: str, xlabel: str, highlight: str | None 
     return fig
 
 
+#: A chart's width for a phone, in inches: 4.3 in (413 CSS pixels) shown across a 390-pixel
+#: screen keeps 9-point labels near 10 pixels; the desktop chart (8 in) shown there would shrink
+#: them to 5.
+PHONE_WIDTH = 4.3
+
+
+def phone_version(fig: Figure, title: str, subtitle: str) -> Figure:
+    """The same chart laid out for a phone: narrower, its title and subtitle wrapped shorter, each
+    legend in one column under the plot and at most eight labels on a named axis (a copy;
+    ``fig`` is unchanged)."""
+    phone: Figure = pickle.loads(pickle.dumps(fig))
+    _, height = phone.get_size_inches()
+    phone.set_size_inches(PHONE_WIDTH, max(3.4, height * 0.9))
+    for text in list(phone.texts):  # the desktop title goes; it is set again, wrapped shorter
+        text.remove()
+    phone._suptitle = None  # type: ignore[attr-defined]
+    with plt.style.context(STYLE):
+        for ax in phone.axes:
+            if ax.get_legend() is not None:
+                handles, labels = ax.get_legend_handles_labels()
+                ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+            if isinstance(ax.xaxis.get_major_locator(), FixedLocator):
+                labels = ax.get_xticklabels()
+                step = -(-len(labels) // 8)  # every label, or every second, third...
+                for number, label in enumerate(labels):
+                    label.set_visible(number % step == 0)
+        # laid out before the titles, which then sit above the plot (as on the desktop chart)
+        phone.tight_layout()
+        _title(phone, title, width=34)
+        add_subtitle(phone, subtitle, width=50)
+    return phone
+
+
 def publish_figure(
     fig: Figure,
     name: str,
@@ -183,12 +222,13 @@ def publish_figure(
     out_dir: Path,
     subtitle: str | None = None,
 ) -> str:
-    """Save a chart and its data; return the MyST figure block that shows it.
+    """Save a chart and its data; return the MyST blocks that show it.
 
     The chart goes to ``out_dir/figures/NAME.svg`` (:func:`save_svg`) with ``subtitle`` (default:
-    the caption's first sentence) under its title, and the data to
-    ``out_dir/downloads/NAME.csv``. The block carries the alt text, a caption, a label
-    ``fig-NAME`` and a link to the CSV.
+    the caption's first sentence) under its title, its phone layout (:func:`phone_version`) to
+    ``NAME-phone.svg``, and the data to ``out_dir/downloads/NAME.csv``. The figure block carries
+    the alt text, a caption, a label ``fig-NAME`` and a link to the CSV; the phone image before it
+    is shown instead of the figure's image on a narrow screen (the site's style sheet), never both.
     """
     figures, downloads = out_dir / "figures", out_dir / "downloads"
     figures.mkdir(parents=True, exist_ok=True)
@@ -196,6 +236,10 @@ def publish_figure(
     if subtitle is None:  # the caption's first sentence moves onto the chart, not said twice
         first, _, rest = caption.partition(". ")
         subtitle, caption = first.rstrip("."), rest
+    title = " ".join(fig.get_suptitle().split())
+    phone = phone_version(fig, title, subtitle)
+    save_svg(phone, figures / f"{name}-phone.svg")
+    plt.close(phone)
     add_subtitle(fig, subtitle)
     save_svg(fig, figures / f"{name}.svg")
     plt.close(fig)
@@ -203,9 +247,16 @@ def publish_figure(
     alt_text = option_text(alt)
     caption = f"{caption} " if caption else ""
     return (
-        f":::{{figure}} figures/{name}.svg\n:name: fig-{name}\n:alt: {alt_text}\n:width: 100%\n\n"
+        f":::{{image}} figures/{name}-phone.svg\n:alt: {alt_text}\n:class: {PHONE_CLASS}\n"
+        f":width: 100%\n:::\n\n"
+        f":::{{figure}} figures/{name}.svg\n:name: fig-{name}\n:alt: {alt_text}\n"
+        f":class: {WIDE_CLASS}\n:width: 100%\n\n"
         f"{caption}[Download the chart's data (CSV)](downloads/{name}.csv)\n:::\n"
     )
+
+
+#: The classes of a chart's two images: the site's style sheet shows one of them by screen width.
+PHONE_CLASS, WIDE_CLASS = "csa-chart-phone", "csa-chart-wide"
 
 
 def year_midpoint(window: Window) -> float:
