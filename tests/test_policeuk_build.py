@@ -136,7 +136,10 @@ def test_the_plan_compares_the_area_with_the_forces_other_authorities(
     files, _ = police_uk
     page = (police_uk_site / "book/chapters/plan_on_a_page.html").read_text()
     assert "An illustrative comparison" in page
-    assert len(re.findall(r'<img [^>]*alt="Funnel plot of', page)) == 3
+    funnels = re.findall(r'<img [^>]*alt="Funnel plot of[^>]*>', page)
+    # three funnel plots, each drawn for a wide screen and for a phone
+    assert sum("csa-chart-wide" in f for f in funnels) == 3
+    assert sum("csa-chart-phone" in f for f in funnels) == 3
     link = re.search(r'href="([^"]*peers-asb\.csv)"', page)
     assert link, "no CSV of the ASB funnel plot"
     csv = (police_uk_site / "book/chapters" / link.group(1)).resolve()
