@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from csa_stats import paths
 from csa_stats.reference import boundaries as b
 from csa_stats.reference.taxonomy import Area
 from tests.conftest import SHARED
@@ -24,7 +25,7 @@ needs_shared = pytest.mark.skipif(
     not (LSOA_SHP.is_file() and LOOKUP.is_file()),
     reason="the shared LSOA polygons and ONS lookup are not beside the checkout",
 )
-COMMITTED = b.committed_boundaries_path("coventry")
+COMMITTED = paths.committed_boundaries_path("coventry")
 
 
 @pytest.fixture(scope="module")
@@ -255,7 +256,7 @@ def test_a_file_missing_a_ward_is_refused(tmp_path: Path, area: Area) -> None:
 
 def test_the_build_draws_fetched_boundaries_when_there_are_some(tmp_path: Path) -> None:
     assert b.boundaries_path("coventry", tmp_path) == COMMITTED
-    fetched = b.fetched_boundaries_path("coventry", tmp_path)
+    fetched = paths.fetched_boundaries_path("coventry", tmp_path)
     fetched.write_text("{}", encoding="utf-8")
     assert b.boundaries_path("coventry", tmp_path) == fetched
     with pytest.raises(b.BoundaryError, match="fetch --boundaries --area nowhere"):

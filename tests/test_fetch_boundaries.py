@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from csa_stats.cli import main
-from csa_stats.reference.boundaries import committed_boundaries_path, load_ward_boundaries
+from csa_stats.paths import committed_boundaries_path
+from csa_stats.reference.boundaries import load_ward_boundaries
 from csa_stats.reference.taxonomy import Area
 from csa_stats.sources.fetch import FetchError
 from csa_stats.sources.ons_boundaries import fetch_ward_boundaries, ward_filter

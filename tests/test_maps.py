@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
+from csa_stats.paths import committed_boundaries_path
 from csa_stats.presentation import maps
-from csa_stats.reference.boundaries import committed_boundaries_path, load_ward_boundaries
+from csa_stats.reference.boundaries import load_ward_boundaries
 from csa_stats.reference.taxonomy import Area
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -145,7 +146,8 @@ _RUN = """
 import sys, pandas as pd
 from pathlib import Path
 from csa_stats.presentation import maps
-from csa_stats.reference.boundaries import committed_boundaries_path, load_ward_boundaries
+from csa_stats.paths import committed_boundaries_path
+from csa_stats.reference.boundaries import load_ward_boundaries
 from csa_stats.reference.taxonomy import load_area
 area = load_area("coventry")
 wards = load_ward_boundaries(committed_boundaries_path(), area)

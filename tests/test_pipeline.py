@@ -279,6 +279,57 @@ def test_a_rebuild_runs_only_what_changed(site, tmp_path: Path, monkeypatch) -> 
     assert "Built 01 February 2026" in (html / "book/intro.html").read_text()
 
 
+def test_an_unchanged_rebuild_is_known_from_the_digests_alone(site, tmp_path: Path) -> None:
+    """A rebuild with nothing changed reads no table and imports no data library (so it costs a
+    blink, not a build); the area it reuses is the one the last build resolved, and only while
+    the request's key says nothing changed: a changed input, another area or a record whose key
+    does not match is never taken as unchanged."""
+    import shutil
+    import subprocess
+    import sys
+
+    from csa_stats import paths
+    from csa_stats.build import pipeline
+
+    for folder in ("html", "chapters", "cache"):
+        shutil.copytree(site[0].parent / folder, tmp_path / folder, symlinks=True)
+    html, chapters, cache = tmp_path / "html", tmp_path / "chapters", tmp_path / "cache"
+    script = f"""
+import sys
+from pathlib import Path
+from csa_stats.build.pipeline import build
+from csa_stats.params import parse_parameters
+result = build(parse_parameters({{"period_end": "2024-03"}}), Path({str(html)!r}),
+               Path({str(chapters)!r}), progress=False, cache_dir=Path({str(cache)!r}))
+heavy = ["pandas", "numpy", "matplotlib", "statsmodels", "scipy", "geopandas", "nbformat"]
+print(result.up_to_date, [m for m in heavy if m in sys.modules])
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["True", "[]"], run.stdout + run.stderr
+
+    params = parse_parameters({"period_end": "2024-03"})
+    assert pipeline._unchanged(params, html, chapters, cache) is not None
+    # another area, or the same area under another name, is resolved again by a full build
+    assert (
+        pipeline._unchanged(params.model_copy(update={"area": "E08000026"}), html, chapters, cache)
+        is None
+    )
+    # a record of the area that is not the one its key was made with is not believed
+    marker = html / paths.SITE_MARKER
+    recorded = json.loads(marker.read_text())
+    recorded["request"]["area"]["key"] = "birmingham"
+    marker.write_text(json.dumps(recorded))
+    assert pipeline._unchanged(params, html, chapters, cache) is None
+    # a changed input
+    recorded["request"]["area"]["key"] = "coventry"
+    marker.write_text(json.dumps(recorded))
+    assert pipeline._unchanged(params, html, chapters, cache) is not None
+    indicators = tmp_path / "indicators.csv"
+    indicators.write_bytes(paths.demo_indicators_path().read_bytes() + b"\n")
+    changed = params.model_copy(update={"indicators_path": str(indicators)})
+    assert pipeline._unchanged(changed, html, chapters, cache) is None
+
+
 def _tiny_notebook(path: Path, *sources: str) -> Path:
     cells = [
         {

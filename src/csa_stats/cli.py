@@ -99,14 +99,15 @@ def build(
 ) -> None:
     """Validate the inputs, run the chapters whose inputs changed and build the site (with
     --area all, or a list: one site per area from one read of police.uk files, and an index)."""
-    from csa_stats.build.areas import build_areas, is_many
     from csa_stats.build.pipeline import BuildError
     from csa_stats.build.pipeline import build as run_build
-    from csa_stats.params import parse_parameters
+    from csa_stats.params import is_many, month_span, parse_parameters
 
     which = values.get("area") or ""
     try:
         if is_many(which):
+            from csa_stats.build.areas import build_areas
+
             many = build_areas(
                 parse_parameters({**values, "area": "coventry"}),
                 which,
@@ -134,7 +135,8 @@ def build(
         return
     index = result.site / "index.html"
     if result.up_to_date:
-        click.echo(f"Site up to date for {result.params.period.span} (nothing changed): {index}")
+        span = month_span(str(result.params.period_end), result.params.period_months)
+        click.echo(f"Site up to date for {span} (nothing changed): {index}")
         return
     reused = len(result.notebooks) - len(result.executed)
     click.echo(
@@ -149,9 +151,9 @@ def build(
 @_run_options
 def check(**values: Any) -> None:
     """Validate the inputs and parameters without building anything (nothing is written)."""
-    from csa_stats.build.areas import is_many, read_areas_once
+    from csa_stats.build.areas import read_areas_once
     from csa_stats.edition import prepare_edition
-    from csa_stats.params import parse_parameters
+    from csa_stats.params import is_many, parse_parameters
 
     which = values.get("area") or ""
     try:
@@ -193,8 +195,8 @@ def index(output: Path | None, **values: Any) -> None:
     """Write the index page of several areas' sites (--area all, or a list): the last step of the
     workflow that builds each area in a job of its own (src/csa_stats/build/areas.smk)."""
     from csa_stats import paths
-    from csa_stats.build.areas import is_many, read_areas_once, write_index
-    from csa_stats.params import parse_parameters
+    from csa_stats.build.areas import read_areas_once, write_index
+    from csa_stats.params import is_many, parse_parameters
     from csa_stats.sources import policeuk
 
     which = values.get("area") or ""
@@ -351,7 +353,7 @@ def _fetch_populations(area_text: str | None, out: Path | None, base_url: str | 
         area = load_area(area_text)
     except UserError as error:
         _fail(str(error))
-    out = out or paths.populations_dir() / f"{area.key}-ward-population.csv"
+    out = out or paths.ward_population_file(area.key)
     table = fetch_ward_populations(area, out, base_url or NOMIS_URL)
     click.echo(
         f"Census 2021 usual residents of {area.name}'s {len(table)} wards "

@@ -20,7 +20,6 @@ executed chapters committed with the project open it there.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -31,11 +30,22 @@ from typing import Any
 
 import pandas as pd
 
-from csa_stats import __version__, paths
+from csa_stats import paths
 from csa_stats.errors import UserError
-from csa_stats.files import file_digest, tree_digest, write_text
+from csa_stats.files import file_digest, write_text
+from csa_stats.manifest import (
+    PARTS,
+    REFERENCE,
+    Manifest,
+    edition_folder,
+    input_digests,
+    input_paths,
+    is_reference,
+    made_manifest,
+    population_kind,
+    request_key,
+)
 from csa_stats.params import RunParameters, check_against_data, parse_parameters
-from csa_stats.reference.boundaries import boundaries_file
 from csa_stats.reference.definitions import load_serious_violence
 from csa_stats.reference.policy import load_all
 from csa_stats.reference.taxonomy import Area, load_area
@@ -45,73 +55,28 @@ from csa_stats.sources.population import (
     demonstration_population,
     read_lad_population,
     read_population,
-    ward_population_file,
 )
 from csa_stats.sources.registry import SOURCES, lookup_folders
 from csa_stats.sources.schema import to_storage_types
 
-#: The tables an edition holds, by the name of the input they come from.
-PARTS: dict[str, str] = {
-    "data": "incidents.parquet",
-    "boundaries": "boundaries.parquet",
-    "population": "population.parquet",
-    "indicators": "indicators.parquet",
-    "peers": "peers.parquet",
-    "peer_population": "peer_population.parquet",
-}
-#: Inputs every chapter depends on besides its own: the policy and reference files, and the code
-#: that makes editions.
-SHARED_INPUTS = ("reference", "edition_code")
-#: The folder of the reference edition (demo data, every parameter at its default).
-REFERENCE = "reference"
+__all__ = [
+    "REFERENCE",
+    "Edition",
+    "EditionError",
+    "in_memory",
+    "is_reference",
+    "manifest_path",
+    "open_edition",
+    "prepare_edition",
+    "prune",
+]
+
 #: Editions kept (the most recently used), besides the reference edition.
 KEEP = 6
 
 
 class EditionError(UserError):
     """An edition cannot be opened (missing, or not what its manifest says)."""
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an edition is: its parameters, area and months, and each input's path and digest."""
-
-    key: str
-    parameters: dict[str, Any]
-    area: str
-    first_month: str
-    last_month: str
-    #: input name -> {"path": where it was read (empty: the embedded default), "sha256": digest}
-    inputs: dict[str, dict[str, str]]
-    #: part name -> SHA-256 of the table written
-    tables: dict[str, str]
-    findings: tuple[str, ...] = ()
-    peers_unplaced: int = 0
-    #: where the ward populations come from (:data:`POPULATION_KINDS`)
-    population: str = "demo"
-    version: str = __version__
-
-    def digest(self, names: Iterable[str]) -> str:
-        """One digest of the resolved parameters and the named inputs (with the shared ones):
-        what a chapter that reads those inputs depends on."""
-        chosen = sorted({*names, *SHARED_INPUTS})
-        return _combine(
-            {
-                "parameters": json.dumps(self.parameters, sort_keys=True),
-                "area": self.area,
-                **{name: self.inputs.get(name, {}).get("sha256", "") for name in chosen},
-            }
-        )
-
-    def to_json(self) -> str:
-        """The manifest as JSON."""
-        return json.dumps({**self.__dict__, "findings": list(self.findings)}, indent=1) + "\n"
-
-    @classmethod
-    def read(cls, path: Path) -> Manifest:
-        """The manifest in ``path``."""
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{**raw, "findings": tuple(raw.get("findings", ()))})
 
 
 @dataclass(frozen=True)
@@ -222,150 +187,12 @@ def in_memory(
     return Edition(manifest, params, area, tables)
 
 
-def _combine(parts: Mapping[str, str]) -> str:
-    return hashlib.sha256(json.dumps(dict(parts), sort_keys=True).encode()).hexdigest()
-
-
-def _edition_code() -> str:
-    """Digest of the code that makes an edition: a change there makes every edition anew."""
-    package = Path(__file__).parent
-    modules = [
-        package / name for name in ("edition.py", "params.py", "paths.py", "files.py", "errors.py")
-    ]
-    parts = {str(p.name): file_digest(p) for p in modules}
-    for folder in ("sources", "reference"):
-        parts[folder] = tree_digest(package / folder, ["*.py"], exclude=["__pycache__"])
-    return _combine(parts)
-
-
-#: What the ward populations are, by where they come from.
-POPULATION_KINDS = {
-    "given": "the ward populations supplied",
-    "census": "Census 2021 usual residents by ward (fetched from Nomis)",
-    "demo": "the demonstration ward populations",
-    "demonstration": "demonstration ward populations made from each ward's LSOAs",
-}
-
-
-def population_kind(params: RunParameters, area: Area) -> str:
-    """Where the ward populations come from: ``given`` (``--population``), ``census`` (fetched
-    by ``csa-stats fetch --populations``), ``demo`` (the demo's, for its area) or
-    ``demonstration`` (made from the LSOA counts: illustrative)."""
-    if params.population_path:
-        return "given"
-    if ward_population_file(area).is_file():
-        return "census"
-    demo = pd.read_csv(paths.demo_population_path(), usecols=["ward_code"])["ward_code"]
-    return "demo" if set(demo) == set(area.ward_codes) else "demonstration"
-
-
-def _paths(params: RunParameters, area: Area) -> dict[str, Path | None]:
-    """Where each input is read from (``None``: not given and no default, or made in memory:
-    demonstration ward populations)."""
-    peers = bool(params.peers_path)
-    kind = population_kind(params, area)
-    return {
-        "data": Path(params.data_path) if params.data_path else paths.demo_incidents_path(),
-        "population": {
-            "given": Path(params.population_path),
-            "census": ward_population_file(area),
-            "demo": paths.demo_population_path(),
-            "demonstration": None,
-        }[kind],
-        "indicators": (
-            Path(params.indicators_path) if params.indicators_path else paths.demo_indicators_path()
-        ),
-        "boundaries": boundaries_file(area.key),
-        "peers": Path(params.peers_path) if peers else None,
-        "peer_population": (
-            (
-                Path(params.peer_population_path)
-                if params.peer_population_path
-                else paths.reference_file(paths.PEER_POPULATION)
-            )
-            if peers
-            else None
-        ),
-    }
-
-
-def input_digests(params: RunParameters, area: Area) -> dict[str, dict[str, str]]:
-    """Each input's path and content digest (the inputs' bytes, or police.uk's fingerprints), and
-    the reference files' and the edition code's. Cheap: nothing is parsed."""
-    where = _paths(params, area)
-    out: dict[str, dict[str, str]] = {}
-    if where["population"] is None:  # made from the reference geography, whose digest is below
-        out["population"] = {"path": "", "sha256": f"demonstration:{area.key}"}
-    for name, path in where.items():
-        if path is None:
-            continue
-        if name == "data":
-            digest = SOURCES[params.source].fingerprint(params)
-        elif name == "peers":
-            peers = params.model_copy(update={"data_path": params.peers_path})
-            digest = SOURCES["police-uk"].fingerprint(peers)
-        else:
-            digest = file_digest(path)
-        given = {
-            "boundaries": str(path.relative_to(paths.project_root()))
-            if path.is_relative_to(paths.project_root())
-            else str(path),
-            "data": params.data_path,
-            "population": params.population_path or (str(path) if name == "population" else ""),
-            "indicators": params.indicators_path,
-            "peers": params.peers_path,
-            "peer_population": params.peer_population_path,
-        }[name]
-        out[name] = {"path": given, "sha256": digest}
-        if name == "boundaries":  # what a map drawn from them must say of their source
-            from csa_stats.reference.boundaries import attribution
-
-            out[name]["about"] = attribution(path)
-    out["reference"] = {"path": "", "sha256": tree_digest(paths.reference_dir(), ["*"])}
-    out["edition_code"] = {"path": "", "sha256": _edition_code()}
-    return out
-
-
-def _request_key(params: RunParameters, inputs: Mapping[str, Mapping[str, str]]) -> str:
-    """The digest that names an edition's folder: the parameters as given (no paths: an input
-    is its content) and every input's digest."""
-    given = params.model_dump(
-        exclude={
-            "data_path",
-            "population_path",
-            "indicators_path",
-            "peers_path",
-            "peer_population_path",
-            "lookups_path",
-        }
-    )
-    return _combine(
-        {
-            "parameters": json.dumps(given, sort_keys=True),
-            **{name: record["sha256"] for name, record in inputs.items()},
-            "version": __version__,
-        }
-    )
-
-
-def is_reference(params: RunParameters) -> bool:
-    """Whether these (requested) parameters make the reference edition: the embedded demo data
-    with every parameter at its default (a period end, if given, the data's last month)."""
-    default = parse_parameters({})
-    if params == default:
-        return True
-    if params.source != "demo" or params.data_path or params.period_end is None:
-        return False
-    last = pd.read_parquet(paths.demo_incidents_path(), columns=["month"])["month"].max()
-    return params == default.resolved(pd.Period(last, "M"))
-
-
 def _read(params: RunParameters, write_cache: bool) -> tuple[Edition, dict[str, pd.DataFrame]]:
     """Read and check every input (the stage's work, in order); nothing is written but the
     police.uk ingest's cache (when ``write_cache``)."""
     load_all()
     area = load_area(params.area)
-    where = _paths(params, area)
+    where = input_paths(params, area)
     source = SOURCES[params.source]
     with read_deadline(params.data_path or "the demo data"):
         loaded = source.load(params, area, write_cache)
@@ -441,10 +268,8 @@ def prepare_edition(
     params = values if isinstance(values, RunParameters) else parse_parameters(dict(values))
     load_all()  # a wrong policy file is named before any input is read
     inputs = input_digests(params, load_area(params.area))
-    key = _request_key(params, inputs)
-    folder = (editions_dir or paths.editions_dir()) / (
-        REFERENCE if is_reference(params) else key[:16]
-    )
+    key = request_key(params, inputs)
+    folder = edition_folder(params, key, editions_dir)
     if reuse:
         made = _made(folder, key)
         if made is not None:
@@ -457,11 +282,7 @@ def prepare_edition(
 
 def _made(folder: Path, key: str) -> Edition | None:
     """The edition in ``folder`` if it was made for ``key`` and its tables are whole."""
-    try:
-        manifest = Manifest.read(folder / paths.MANIFEST)
-    except (OSError, ValueError, TypeError):
-        return None
-    if manifest.key != key:
+    if made_manifest(folder, key) is None:
         return None
     try:
         return open_edition(folder / paths.MANIFEST)
@@ -478,6 +299,14 @@ def _write(
 ) -> Edition:
     """Write the tables and the manifest in a new folder beside ``folder``, then put it in
     place: a reader finds the old edition or the new one, never half of one."""
+    boundaries = input_paths(edition.params, edition.area)["boundaries"]
+    if boundaries is not None:  # what a map drawn from them must say of their source
+        from csa_stats.reference.boundaries import attribution
+
+        inputs = {
+            **inputs,
+            "boundaries": {**inputs["boundaries"], "about": attribution(boundaries)},
+        }
     parent = folder.parent
     parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=parent))

@@ -8,6 +8,7 @@ is one line naming the parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,24 @@ _PATH_KINDS: dict[str, Kind] = {
     "lookups_path": "folder",
     "peers_path": "file or folder",
 }
+
+
+def month_span(end: str, months: int) -> str:
+    """The months to ``end`` (``YYYY-MM``) in words, without pandas (a build with nothing to do
+    says it in a blink).
+
+    Examples
+    --------
+    >>> month_span("2024-03", 12), month_span("2020-04", 1), month_span("2025-02", 14)
+    ('April 2023 to March 2024', 'April 2020', 'January 2024 to February 2025')
+    """
+    year, month = (int(part) for part in end.split("-"))
+    last = dt.date(year, month, 1)
+    start_index = year * 12 + month - 1 - (months - 1)
+    first = dt.date(start_index // 12, start_index % 12 + 1, 1)
+    if months == 1:
+        return last.strftime("%B %Y")
+    return f"{first.strftime('%B %Y')} to {last.strftime('%B %Y')}"
 
 
 @dataclass(frozen=True)
@@ -64,9 +83,7 @@ class Window:
     @property
     def span(self) -> str:
         """``"April 2023 to March 2024"``; one month: ``"April 2020"``."""
-        if self.months == 1:
-            return self.end.strftime("%B %Y")
-        return f"{self.start.strftime('%B %Y')} to {self.end.strftime('%B %Y')}"
+        return month_span(self.end.strftime("%Y-%m"), self.months)
 
 
 class RunParameters(BaseModel):
@@ -243,6 +260,16 @@ class RunParameters(BaseModel):
             pd.Period(f"{self.baseline_year}-04", "M"),
             pd.Period(f"{self.baseline_year + 1}-03", "M"),
         )
+
+
+#: ``--area`` for every local authority the files cover.
+ALL_AREAS = "all"
+
+
+def is_many(area: str) -> bool:
+    """Whether ``--area`` names several areas (``all``, or a comma-separated list): one site
+    each (:mod:`csa_stats.build.areas`)."""
+    return area == ALL_AREAS or "," in area
 
 
 def _first_error(error: ValidationError) -> str:

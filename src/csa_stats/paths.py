@@ -24,6 +24,8 @@ PERIODS = "periods.yml"
 PUBLISHED_FIGURES = "published_figures.csv"
 CALIBRATION = "calibration.json"
 PEER_POPULATION = "la_population_west_midlands.csv"
+#: The year of the ward codes the boundaries and the populations use (May 2022).
+WARD_YEAR = 2022
 
 # --- what a build writes ---------------------------------------------------------------------------
 #: In a published site folder: what it was built from (and that csa-stats wrote it).
@@ -156,3 +158,36 @@ def lookups_dir() -> Path:
 def populations_dir() -> Path:
     """Where ``csa-stats fetch --populations`` puts ward populations (git-ignored)."""
     return project_root() / "data" / "populations"
+
+
+def ward_population_file(area_key: str) -> Path:
+    """Where ``csa-stats fetch --populations`` writes an area's Census 2021 ward populations."""
+    return populations_dir() / f"{area_key}-ward-population.csv"
+
+
+def committed_boundaries_path(area_key: str = "coventry") -> Path:
+    """The area's committed ward boundaries (made by ``make boundaries``)."""
+    return reference_dir() / "boundaries" / f"{area_key}_wards_{WARD_YEAR}.geojson"
+
+
+def fetched_boundaries_dir() -> Path:
+    """Where ``csa-stats fetch --boundaries`` writes (git ignores it)."""
+    return project_root() / "data" / "boundaries"
+
+
+def fetched_boundaries_path(area_key: str = "coventry", folder: Path | None = None) -> Path:
+    """The area's ward boundaries as downloaded from ONS."""
+    return (folder or fetched_boundaries_dir()) / f"{area_key}_wards_{WARD_YEAR}.geojson"
+
+
+def boundaries_file(area_key: str, fetched_dir: Path | None = None) -> Path | None:
+    """The ward boundaries a build draws its maps with: ONS's own when they have been fetched,
+    else the committed ones derived from LSOAs; ``None`` where the area has neither (no map: the
+    page says how to fetch them)."""
+    for candidate in (
+        fetched_boundaries_path(area_key, fetched_dir),
+        committed_boundaries_path(area_key),
+    ):
+        if candidate.is_file():
+            return candidate
+    return None

@@ -32,19 +32,11 @@ from csa_stats.build.publish import check_output_folder
 from csa_stats.edition import Edition, prepare_edition
 from csa_stats.errors import ParameterError
 from csa_stats.files import atomic_write, write_text
-from csa_stats.params import RunParameters
+from csa_stats.params import ALL_AREAS, RunParameters
 from csa_stats.reference.geography import resolve_area
 from csa_stats.sources.inputs import read_deadline
 from csa_stats.sources.population import read_lad_population
 from csa_stats.sources.registry import lookup_folders
-
-#: ``--area`` for every local authority the files cover.
-ALL = "all"
-
-
-def is_many(area: str) -> bool:
-    """Whether ``--area`` names several areas (``all``, or a comma-separated list)."""
-    return area == ALL or "," in area
 
 
 @dataclass(frozen=True)
@@ -56,7 +48,7 @@ class AreasResult:
     reads: int  # times the police.uk files were read
 
 
-def plan_areas(data: Path, which: str = ALL) -> list[str]:
+def plan_areas(data: Path, which: str = ALL_AREAS) -> list[str]:
     """The keys of the areas a build of ``which`` makes from the police.uk files ``data``: for
     ``all``, every local authority the files' LSOAs cover (reading that one column, not the
     records); else the list's. For a workflow to plan its jobs."""
@@ -64,7 +56,7 @@ def plan_areas(data: Path, which: str = ALL) -> list[str]:
     from csa_stats.sources.ons_lookups import lsoa_codes_by_month
     from csa_stats.sources.policeuk import find_files
 
-    if which != ALL:
+    if which != ALL_AREAS:
         return [resolve_area(text).key for text in which.split(",") if text]
     codes = {c for month in lsoa_codes_by_month(find_files(data)).values() for c in month}
     return [area.key for area in areas_of_force(codes)]
@@ -88,7 +80,7 @@ def read_areas_once(params: RunParameters, which: str, write_cache: bool = True)
         )
     data, folders = Path(params.data_path), lookup_folders(params)
     with read_deadline(params.data_path):
-        if which == ALL:
+        if which == ALL_AREAS:
             found = policeuk.ingest_force_areas(
                 data, folders, paths.policeuk_cache_dir(), write_cache, remember=True
             )

@@ -315,12 +315,12 @@ def _timed_build(root: Path, jobs: int) -> tuple[float, float, int]:
     """A cold build into ``root``: its seconds, the seconds of its ``jupyter-book build`` alone
     (on the same executed notebooks) and how many times it read its raw inputs."""
     from csa_stats import edition
-    from csa_stats.build import pipeline
+    from csa_stats.build import book, pipeline
     from csa_stats.params import parse_parameters  # the default build: the data's last 12 months
 
     book_seconds: list[float] = []
     reads: list[int] = []
-    build_book, read_inputs = pipeline.build_book, edition._read
+    build_book, read_inputs = book.build_book, edition._read
 
     def timed_book(staging: Path) -> Path:
         start = time.perf_counter()
@@ -333,7 +333,7 @@ def _timed_build(root: Path, jobs: int) -> tuple[float, float, int]:
         reads.append(1)
         return read_inputs(*args, **kwargs)
 
-    pipeline.build_book, edition._read = timed_book, counted_read
+    book.build_book, edition._read = timed_book, counted_read
     try:
         start = time.perf_counter()
         pipeline.build(
@@ -346,7 +346,7 @@ def _timed_build(root: Path, jobs: int) -> tuple[float, float, int]:
         )
         seconds = time.perf_counter() - start
     finally:
-        pipeline.build_book, edition._read = build_book, read_inputs
+        book.build_book, edition._read = build_book, read_inputs
     return seconds, sum(book_seconds), len(reads)
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from csa_stats.build.execute import BuildError
+from csa_stats.errors import BuildError
 
 
 def stage_sources(project: Path, staging: Path) -> None:

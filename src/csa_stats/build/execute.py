@@ -27,8 +27,8 @@ from tqdm import tqdm
 
 from csa_stats import paths
 from csa_stats.chapters import ChapterSpec
+from csa_stats.errors import BuildError
 from csa_stats.files import file_digest, write_text
-from csa_stats.reference.definitions import load_definitions
 
 if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
@@ -39,13 +39,11 @@ CACHE_KEEP = 4
 TITLE_TAG = "chapter-title"
 
 
-class BuildError(RuntimeError):
-    """A notebook or the book failed; the message names which and why."""
-
-
 def chapter_title(spec: ChapterSpec) -> str | None:
     """The title a chapter's notebook is given from the configuration: a priority chapter's,
     from ``measures.yml``; ``None`` for a chapter whose notebook holds its own."""
+    from csa_stats.reference.definitions import load_definitions  # pandas: not for --help
+
     key = spec.parameters.get("priority")
     return None if key is None else load_definitions().priorities[key].title
 

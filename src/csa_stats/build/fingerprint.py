@@ -1,7 +1,7 @@
 """The keys that decide what a build runs again.
 
 A chapter's key is the digest of what its output depends on: the edition's digest over the
-tables the chapter reads (:meth:`csa_stats.edition.Manifest.digest`: the resolved parameters, those
+tables the chapter reads (:meth:`csa_stats.manifest.Manifest.digest`: the resolved parameters, those
 inputs' contents, the reference files and the code that makes editions), the chapter's own
 module and notebook, and the library code every chapter runs (analysis, presentation, reference,
 the chapter context). So every input is in the key by construction, and changing one reruns
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from csa_stats import __version__, paths
 from csa_stats.chapters import ChapterSpec
-from csa_stats.edition import Manifest
 from csa_stats.files import file_digest, tree_digest
+from csa_stats.manifest import Manifest
 
 PACKAGE = Path(__file__).parents[1]
 #: The library code every chapter runs, besides its own module.
@@ -30,6 +30,7 @@ LIBRARY_MODULES = (
     "chapters/context.py",
     "chapters/common.py",
     "edition.py",
+    "manifest.py",
     "params.py",
     "paths.py",
     "files.py",

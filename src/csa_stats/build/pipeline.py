@@ -16,13 +16,11 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from csa_stats import edition as editions
+from csa_stats import manifest as manifests
 from csa_stats import paths
 from csa_stats.build import fingerprint
-from csa_stats.build.book import build_book, stage_sources
-from csa_stats.build.execute import BuildError, KernelPool, run_chapters
-from csa_stats.build.pages import write_config, write_generated
 from csa_stats.build.publish import (
     PublishError,
     build_lock,
@@ -30,13 +28,20 @@ from csa_stats.build.publish import (
     fault_point,
     is_up_to_date,
     publish_notebooks,
+    recorded_request,
     recover,
     stamp,
     swap_in,
 )
 from csa_stats.chapters import CHAPTERS
+from csa_stats.errors import BuildError, UserError
 from csa_stats.files import write_text
 from csa_stats.params import RunParameters
+from csa_stats.reference.taxonomy import Area
+
+if TYPE_CHECKING:
+    from csa_stats.build.execute import KernelPool
+    from csa_stats.edition import Edition
 
 __all__ = ["BuildError", "BuildResult", "build"]
 
@@ -97,7 +102,8 @@ def build(
     try:
         with build_lock(paths.build_dir()):
             _remove_leftovers(site_dir, cache_dir)
-            return _build(
+            unchanged = None if force else _unchanged(params, site_dir, chapters_dir, cache_dir)
+            return unchanged or _build(
                 params, site_dir, chapters_dir, progress, today, cache_dir, jobs, force, kernels
             )
     except PublishError:
@@ -107,6 +113,65 @@ def build(
         raise PublishError(
             error.errno, f"{where}{error.strerror or error}; the last good site is as it was"
         ) from None
+
+
+def _unchanged(
+    params: RunParameters, site_dir: Path, chapters_dir: Path | None, cache_dir: Path
+) -> BuildResult | None:
+    """The site as it was, if nothing it was built from has changed; else ``None``.
+
+    Found from the inputs' digests and the last edition's manifest alone: no table is read and
+    no data library imported, so an unchanged rebuild costs a fraction of a second. The area is
+    taken as the last build resolved it (resolving it reads the national lookup), and so is the
+    edition's folder: the request key covers the area asked for, the reference files it was
+    resolved from, every input, the policy files and the code that makes editions, so when the
+    key is the one the site recorded, the area and the edition a full build would make are the
+    ones found here.
+    """
+    request = recorded_request(site_dir)
+    if request is None or request.get("area_query") != params.area:
+        return None
+    try:
+        area = Area.from_record(request["area"])  # type: ignore[arg-type]  # as resolved then: checked by the key below
+        inputs = manifests.input_digests(params, area)
+    except (UserError, KeyError, TypeError):  # the full build names what is wrong
+        return None
+    key = manifests.request_key(params, inputs)
+    if key != request.get("key"):
+        return None
+    folder = paths.editions_dir(cache_dir) / str(request.get("edition"))  # as named for this key
+    manifest = manifests.made_manifest(folder, key)
+    if manifest is None:
+        return None
+    chapters_dir = chapters_dir or _chapters_dir(folder)
+    keys = fingerprint.chapter_keys(manifest, CHAPTERS)
+    site_key = fingerprint.site_key(keys, manifest)
+    if not is_up_to_date(site_dir, chapters_dir, site_key, [spec.name for spec in CHAPTERS]):
+        return None
+    return _as_it_was(site_dir, chapters_dir, RunParameters.model_validate(manifest.parameters))
+
+
+def _request(params: RunParameters, edition: Edition) -> dict[str, object]:
+    """What a site records of the request it was built for (:func:`_unchanged` reads it)."""
+    return {
+        "key": edition.manifest.key,
+        "edition": edition.folder.name if edition.folder else "",
+        "area_query": params.area,
+        "area": edition.area.as_record(),
+    }
+
+
+def _chapters_dir(edition_folder: Path) -> Path:
+    """Where the executed notebooks go: ``book/chapters`` for the reference edition (kept with the
+    project and regression-tested), ``_build/chapters`` for any other."""
+    if edition_folder.name == manifests.REFERENCE:
+        return paths.chapters_dir()
+    return paths.build_dir() / "chapters"
+
+
+def _as_it_was(site_dir: Path, chapters_dir: Path, params: RunParameters) -> BuildResult:
+    current = tuple(chapters_dir / f"{spec.name}.ipynb" for spec in CHAPTERS)
+    return BuildResult(site_dir, current, params, up_to_date=True)
 
 
 def _remove_leftovers(site_dir: Path, cache_dir: Path) -> None:
@@ -134,19 +199,23 @@ def _build(
     force: bool,
     kernels: KernelPool | None,
 ) -> BuildResult:
+    # the stages below import the data libraries; the check above needed none of them
+    from csa_stats import edition as editions
+    from csa_stats.build.book import build_book, stage_sources
+    from csa_stats.build.execute import run_chapters
+    from csa_stats.build.pages import write_config, write_generated
+
     # 1. the edition: every input read and checked once (or the unchanged one reused)
     edition = editions.prepare_edition(params, editions_dir=paths.editions_dir(cache_dir))
-    if chapters_dir is None:
-        reference = edition.folder is not None and edition.folder.name == editions.REFERENCE
-        chapters_dir = paths.chapters_dir() if reference else paths.build_dir() / "chapters"
+    assert edition.folder is not None  # a build always writes its edition
+    chapters_dir = chapters_dir or _chapters_dir(edition.folder)
     names = [spec.name for spec in CHAPTERS]
 
     # 2. what changed: each chapter's key, and the site's
     keys = fingerprint.chapter_keys(edition.manifest, CHAPTERS)
     site_key = fingerprint.site_key(keys, edition.manifest)
     if not force and is_up_to_date(site_dir, chapters_dir, site_key, names):
-        current = tuple(chapters_dir / f"{n}.ipynb" for n in names)
-        return BuildResult(site_dir, current, edition.params, up_to_date=True)
+        return _as_it_was(site_dir, chapters_dir, edition.params)
 
     built = today or dt.date.today()
     paths.build_dir().mkdir(parents=True, exist_ok=True)
@@ -175,7 +244,8 @@ def _build(
         published = publish_notebooks(executed, chapters_dir)
         fault_point("notebooks-published")
         write_text(
-            html / paths.SITE_MARKER, json.dumps(stamp(site_key, chapters_dir, names), indent=1)
+            html / paths.SITE_MARKER,
+            json.dumps(stamp(site_key, chapters_dir, names, _request(params, edition)), indent=1),
         )
         swap_in(html, site_dir)
         fault_point("published")

@@ -22,7 +22,7 @@ import shutil
 import signal
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -224,9 +224,16 @@ def _swap_in_copy(source: Path, target: Path) -> None:
         shutil.rmtree(staged, ignore_errors=True)
 
 
-def stamp(site_key: str, chapters_dir: Path, names: list[str]) -> dict[str, object]:
-    """What a published site records of itself: its key and its notebooks' digests."""
-    return {
+def stamp(
+    site_key: str,
+    chapters_dir: Path,
+    names: list[str],
+    request: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """What a published site records of itself: its key and its notebooks' digests, and the
+    request it was built for (``request``: the area as resolved and the request's key, so that
+    the next build can tell nothing changed without resolving the area again)."""
+    recorded: dict[str, object] = {
         "site_key": site_key,
         "notebooks": {
             n: file_digest(chapters_dir / f"{n}.ipynb")
@@ -234,6 +241,18 @@ def stamp(site_key: str, chapters_dir: Path, names: list[str]) -> dict[str, obje
             if (chapters_dir / f"{n}.ipynb").is_file()
         },
     }
+    if request is not None:
+        recorded["request"] = dict(request)
+    return recorded
+
+
+def recorded_request(site_dir: Path) -> dict[str, object] | None:
+    """The request the site in ``site_dir`` was last built for (:func:`stamp`), if it says."""
+    try:
+        request = json.loads((site_dir / MARKER).read_text(encoding="utf-8")).get("request")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return request if isinstance(request, dict) else None
 
 
 def is_up_to_date(site_dir: Path, chapters_dir: Path, site_key: str, names: list[str]) -> bool:
@@ -243,4 +262,6 @@ def is_up_to_date(site_dir: Path, chapters_dir: Path, site_key: str, names: list
     except (OSError, ValueError):
         return False
     current = stamp(site_key, chapters_dir, names)
-    return recorded == current and len(current["notebooks"]) == len(names)  # type: ignore[arg-type]
+    if not isinstance(recorded, dict) or {k: recorded.get(k) for k in current} != current:
+        return False
+    return len(current["notebooks"]) == len(names)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ class ChapterSpec:
     notebook: str
     #: The module in ``csa_stats.chapters`` whose functions it shows.
     module: str
-    #: The edition's tables it reads (:data:`csa_stats.edition.PARTS`).
+    #: The edition's tables it reads (:data:`csa_stats.manifest.PARTS`).
     inputs: tuple[str, ...]
     #: Parameters of the notebook besides the edition.
     parameters: dict[str, str] = field(default_factory=dict)

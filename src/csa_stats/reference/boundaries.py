@@ -62,7 +62,6 @@ SIMPLIFY_TOLERANCE_M = 20.0
 #: Decimal places of longitude and latitude written (1e-6 degree is about 0.1 m).
 COORDINATE_DECIMALS = 6
 #: The ward boundaries' vintage (ONS ward codes of May 2022).
-WARD_YEAR = 2022
 
 ONS_ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0"
@@ -163,30 +162,6 @@ def default_lookup_path() -> Path:
     return paths.project_root().parent / "shared/data/real/ons-lookups/LSOA21_to_WD22_Coventry.csv"
 
 
-def committed_boundaries_path(area_key: str = "coventry") -> Path:
-    """The area's committed ward boundaries (made by ``make boundaries``)."""
-    return paths.reference_dir() / "boundaries" / f"{area_key}_wards_{WARD_YEAR}.geojson"
-
-
-def fetched_boundaries_dir() -> Path:
-    """Where ``csa-stats fetch --boundaries`` writes (git ignores it)."""
-    return paths.project_root() / "data" / "boundaries"
-
-
-def fetched_boundaries_path(area_key: str = "coventry", folder: Path | None = None) -> Path:
-    """The area's ward boundaries as downloaded from ONS."""
-    return (folder or fetched_boundaries_dir()) / f"{area_key}_wards_{WARD_YEAR}.geojson"
-
-
-def boundaries_file(area_key: str) -> Path | None:
-    """The ward boundaries an edition draws its maps with (:func:`boundaries_path`), or ``None``
-    where the area has none (no map: the page says how to fetch them)."""
-    try:
-        return boundaries_path(area_key)
-    except BoundaryError:
-        return None
-
-
 def boundaries_path(area_key: str = "coventry", fetched_dir: Path | None = None) -> Path:
     """The ward boundaries a build should draw: ONS's own, when they have been fetched, or else
     the committed ones derived from LSOAs.
@@ -196,12 +171,9 @@ def boundaries_path(area_key: str = "coventry", fetched_dir: Path | None = None)
     BoundaryError
         If the area has neither, naming the command that fetches them.
     """
-    for candidate in (
-        fetched_boundaries_path(area_key, fetched_dir),
-        committed_boundaries_path(area_key),
-    ):
-        if candidate.is_file():
-            return candidate
+    found = paths.boundaries_file(area_key, fetched_dir)
+    if found is not None:
+        return found
     raise BoundaryError(
         f"no ward boundaries for area {area_key!r}: run `csa-stats fetch --boundaries "
         f"--area {area_key}` on a connected machine"
@@ -568,7 +540,7 @@ def write_atomically(path: Path, text: str) -> Path:
 def derived_metadata(result: WardBoundaries) -> dict[str, Any]:
     """The committed file's ``metadata`` member: sources, licence and what is approximate."""
     return {
-        "title": f"{result.area.name} wards (May {WARD_YEAR} codes), derived from LSOA 2021 polygons",
+        "title": f"{result.area.name} wards (May {paths.WARD_YEAR} codes), derived from LSOA 2021 polygons",
         "crs": "WGS84 longitude/latitude (RFC 7946); areas are computed in British National Grid",
         "attribution": [ONS_ATTRIBUTION, OS_ATTRIBUTION],
         "sources": {"lsoa_polygons": LSOA_REPOSITORY, "ward_lookup": LOOKUP_REPOSITORY},
@@ -605,7 +577,7 @@ def attribution_markdown(result: WardBoundaries, file_name: str) -> str:
     lines = [
         f"# {file_name}",
         "",
-        f"{result.area.name}'s {len(result.wards)} wards (ONS ward codes of May {WARD_YEAR}), "
+        f"{result.area.name}'s {len(result.wards)} wards (ONS ward codes of May {paths.WARD_YEAR}), "
         "derived by `make boundaries` (`csa_stats.reference.boundaries`) for the maps of the demonstration "
         "build. For ONS's own ward boundaries run `csa-stats fetch --boundaries` on a connected "
         "machine; a build then draws those instead.",
@@ -630,7 +602,7 @@ def attribution_markdown(result: WardBoundaries, file_name: str) -> str:
 
 def write_ward_boundaries(result: WardBoundaries, path: Path | None = None) -> list[Path]:
     """Write the derived wards as GeoJSON and ``ATTRIBUTION.md`` beside it, each atomically."""
-    path = path or committed_boundaries_path(result.area.key)
+    path = path or paths.committed_boundaries_path(result.area.key)
     text = geojson_text(result.wards, derived_metadata(result))
     attribution = attribution_markdown(result, path.name)
     return [

@@ -6,15 +6,20 @@ Definitions live in configuration so that a partnership can change them without 
 from __future__ import annotations
 
 import copy
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from csa_stats import paths
 from csa_stats.reference.policy import SAFE_LOADER
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: knowing an area needs none
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,15 @@ class Area:
     def ward_codes(self) -> list[str]:
         """Ward codes in code order."""
         return sorted(self.wards)
+
+    def as_record(self) -> dict[str, Any]:
+        """The area as JSON-ready values (:meth:`from_record` makes it again)."""
+        return {**dataclasses.asdict(self), "lsoas": list(self.lsoas)}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Area:
+        """The area :meth:`as_record` gave."""
+        return cls(**{**record, "wards": dict(record["wards"]), "lsoas": tuple(record["lsoas"])})
 
 
 def _read_yaml(path: Path) -> dict:
@@ -56,6 +70,8 @@ def offence_table(path: Path | None = None) -> pd.DataFrame:
 
     Columns: name, group, subgroup, police_uk_type, person_victim, crime.
     """
+    import pandas as pd
+
     path = path or paths.reference_file(paths.OFFENCES)
     raw = _read_yaml(path)["offences"]
     table = pd.DataFrame.from_dict(raw, orient="index")

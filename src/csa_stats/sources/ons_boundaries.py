@@ -26,13 +26,8 @@ from shapely.errors import ShapelyError
 from shapely.geometry import shape
 from tqdm import tqdm
 
-from csa_stats.reference.boundaries import (
-    ONS_ATTRIBUTION,
-    WARD_YEAR,
-    fetched_boundaries_path,
-    os_attribution,
-    write_atomically,
-)
+from csa_stats.paths import WARD_YEAR, fetched_boundaries_path
+from csa_stats.reference.boundaries import ONS_ATTRIBUTION, os_attribution, write_atomically
 from csa_stats.reference.taxonomy import Area
 from csa_stats.sources.fetch import FetchError
 

@@ -106,11 +106,6 @@ DEMONSTRATION_NOTE = (
 )
 
 
-def ward_population_file(area: Area) -> Path:
-    """Where ``csa-stats fetch --populations`` writes an area's Census 2021 ward populations."""
-    return paths.populations_dir() / f"{area.key}-ward-population.csv"
-
-
 def demonstration_population(area: Area) -> pd.DataFrame:
     """Illustrative ward populations for an area with none given or fetched: each ward's LSOAs
     (from the committed reference geography) times :data:`DEMONSTRATION_RESIDENTS_PER_LSOA`.
