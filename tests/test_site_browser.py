@@ -230,6 +230,32 @@ def test_the_search_finds_pages_with_no_network(context, served) -> None:
     assert context.outside == []
 
 
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, PHONE], ids=["1280x800", "390x844"]
+)
+def test_every_page_has_one_search_control_and_it_opens_the_search(
+    browser, served, viewport
+) -> None:
+    """The theme drew a second search box above the sidebar's at desktop widths: one a page, and
+    it (or Ctrl+K) opens the search."""
+    base, html = served
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    for name in _pages(html):
+        page.goto(urljoin(base, name))
+        page.wait_for_load_state("load")
+        visible = page.locator(".search-button__button:visible").count()
+        assert visible == 1, (name, viewport, visible)
+    page.goto(urljoin(base, "book/chapters/key_findings.html"))
+    page.wait_for_load_state("load")
+    page.locator(".search-button__button:visible").click()  # the one left opens the search
+    page.locator("#pst-search-dialog input[name='q']").wait_for(state="visible", timeout=5_000)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+k")  # and so does the keyboard
+    page.locator("#pst-search-dialog input[name='q']").wait_for(state="visible", timeout=5_000)
+    context.close()
+
+
 DESKTOP = {"width": 1280, "height": 800}
 #: Every chapter, by its page: a committee member's first screen holds its verdict.
 CHAPTER_PAGES = (
