@@ -189,11 +189,41 @@ def test_publish_map_gives_a_figure_with_alt_text_and_the_table(
 ) -> None:
     drawn = _draw(one_to_eighteen, wards)
     block = maps.publish_map(drawn, "crime-map", "Recorded crime by ward", tmp_path)
-    assert block.startswith(":::{figure} figures/crime-map.svg\n:name: fig-crime-map\n:alt: Map of")
+    # the phone layout first (the style sheet shows it on a narrow screen only), then the map
+    assert (
+        block.startswith(":::{image} figures/crime-map-phone.svg\n:alt: Map of")
+        and ":class: csa-chart-phone\n" in block
+    )
+    assert ":::{figure} figures/crime-map.svg\n:name: fig-crime-map\n:alt: Map of" in block
+    assert ":class: csa-chart-wide\n" in block
     assert "[Download the map's data (CSV)](downloads/crime-map.csv)" in block
     assert ":name: tbl-crime-map" in block
     assert "| Wyken | 18\\.0 | 5: 15.0 to 18.0 |" in block
-    assert (tmp_path / "figures" / "crime-map.svg").stat().st_size < 150_000
+    for name in ("crime-map.svg", "crime-map-phone.svg"):
+        assert (tmp_path / "figures" / name).stat().st_size < 150_000
+
+
+def test_a_phone_gets_the_map_narrow_with_its_legend_under_it(wards, one_to_eighteen) -> None:
+    """4.3 in wide (a 390-pixel screen shows its 9-point legend at about 11 px, not the 5 px of
+    the 8-inch map shrunk), the title on short lines, the legend below the map, every ward shaded
+    as on the desktop map, and the desktop map left as it was."""
+    drawn = _draw(one_to_eighteen, wards, withheld=["E05001221"], attribution="Source: ONS.")
+    texts_before = [t.get_text() for t in drawn.figure.texts]
+    phone = maps.phone_map(drawn)
+    assert phone.get_size_inches()[0] == pytest.approx(4.3)
+    assert [len(line) <= 34 for line in phone.get_suptitle().splitlines()] == [True, True]
+    renderer = phone.canvas.get_renderer()
+    legend = phone.legends[0].get_window_extent(renderer)
+    shapes = phone.axes[0].get_window_extent(renderer)
+    assert legend.y1 <= shapes.y0 + 1 and legend.x0 >= 0  # under the map, on the page
+    labels = [t.get_text() for t in phone.legends[0].get_texts()]
+    # ward 4 withheld: the 20th percentile of 1, 2, 3, 5, ..., 18 is 5.2, so 1, 2, 3 and 5
+    assert labels[0] == "1.0 to 5.0 (4 wards)" and labels[-1] == "Withheld: small counts (1 ward)"
+    assert "Source: ONS." in [t.get_text() for t in phone.texts]
+    phone_faces = [to_hex(c.get_facecolor()[0]) for c in phone.axes[0].collections]
+    assert phone_faces == _faces(drawn)
+    assert [t.get_text() for t in drawn.figure.texts] == texts_before
+    assert len(drawn.figure.legends) == 1 and drawn.figure.get_size_inches()[0] == 8
 
 
 def test_every_shade_takes_a_ward_name_at_a_contrast_of_at_least_4_5() -> None:

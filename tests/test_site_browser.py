@@ -334,7 +334,7 @@ def test_every_chart_and_map_is_svg_with_text_as_text(context, served) -> None:
             assert source.endswith(".svg"), (name, source)
             svg = (html / urlparse(source).path.removeprefix("/")).read_text()
             assert "<text" in svg, (name, source)  # findable, zoomable, crisp in print
-            if "/figures/" in source and "map" not in Path(source).name:
+            if "/figures/" in source:  # every chart and map has its phone layout
                 phone = (html / urlparse(source).path.removeprefix("/")).with_suffix("")
                 assert "<text" in phone.with_name(phone.name + "-phone.svg").read_text()
             seen += 1
@@ -350,24 +350,27 @@ def _svg_width_px(svg: str) -> float:
     return float(found.group(1)) * 96 / 72
 
 
-def test_a_phone_shows_each_chart_laid_out_for_it_with_labels_it_can_read(browser, served) -> None:
-    """At 390 px each chart's phone layout is shown and its desktop one is not (at 1280 px the
-    other way round), and the phone layout's 9-point labels are drawn at 9.5 px or more (the
-    desktop chart shrunk to a phone's width draws them near 5 px)."""
+def test_a_phone_shows_each_chart_and_map_laid_out_for_it_with_labels_it_can_read(
+    browser, served
+) -> None:
+    """At 390 px each chart's and map's phone layout is shown and its desktop one is not (at
+    1280 px the other way round), and the phone layout's 9-point labels are drawn at 9.5 px or
+    more (the desktop chart shrunk to a phone's width draws them near 5 px)."""
     base, html = served
-    shown = {}
+    shown: dict[int, list] = {390: [], 1280: []}
     for width in (390, 1280):
         context = browser.new_context(viewport={"width": width, "height": 844})
         page = context.new_page()
-        page.goto(urljoin(base, "book/chapters/serious_violence.html"))
-        shown[width] = page.eval_on_selector_all(
-            "img.csa-chart-phone, img.csa-chart-wide",
-            "els => els.map(e => ({cls: e.className, src: e.src,"
-            " width: e.getBoundingClientRect().width, visible: e.offsetParent !== null}))",
-        )
+        for chapter in ("serious_violence", "wards"):  # three charts; a map
+            page.goto(urljoin(base, f"book/chapters/{chapter}.html"))
+            shown[width] += page.eval_on_selector_all(
+                "img.csa-chart-phone, img.csa-chart-wide",
+                "els => els.map(e => ({cls: e.className, src: e.src,"
+                " width: e.getBoundingClientRect().width, visible: e.offsetParent !== null}))",
+            )
         context.close()
     phone_images = [i for i in shown[390] if "csa-chart-phone" in i["cls"]]
-    assert len(phone_images) == 3
+    assert len(phone_images) == 4 and phone_images[-1]["src"].endswith("-map-phone.svg")
     assert all(i["visible"] == ("csa-chart-phone" in i["cls"]) for i in shown[390])
     assert all(i["visible"] == ("csa-chart-wide" in i["cls"]) for i in shown[1280])
     for image in phone_images:

@@ -244,14 +244,22 @@ def publish_figure(
     save_svg(fig, figures / f"{name}.svg")
     plt.close(fig)
     data.to_csv(downloads / f"{name}.csv")
-    alt_text = option_text(alt)
     caption = f"{caption} " if caption else ""
+    return both_layouts(
+        name, alt, f"{caption}[Download the chart's data (CSV)](downloads/{name}.csv)"
+    )
+
+
+def both_layouts(name: str, alt: str, caption: str) -> str:
+    """The MyST blocks of a chart or map saved as ``figures/NAME.svg`` and ``NAME-phone.svg``:
+    the phone image (shown on a narrow screen only, by the site's style sheet), then the figure
+    with its label ``fig-NAME``, alt text and ``caption`` (shown on a wider one): never both."""
+    alt_text = option_text(alt)
     return (
         f":::{{image}} figures/{name}-phone.svg\n:alt: {alt_text}\n:class: {PHONE_CLASS}\n"
         f":width: 100%\n:::\n\n"
         f":::{{figure}} figures/{name}.svg\n:name: fig-{name}\n:alt: {alt_text}\n"
-        f":class: {WIDE_CLASS}\n:width: 100%\n\n"
-        f"{caption}[Download the chart's data (CSV)](downloads/{name}.csv)\n:::\n"
+        f":class: {WIDE_CLASS}\n:width: 100%\n\n{caption}\n:::\n"
     )
 
 

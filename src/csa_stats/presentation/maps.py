@@ -16,6 +16,7 @@ that embeds it can be regression-tested.
 
 from __future__ import annotations
 
+import copy
 import textwrap
 import warnings
 from collections.abc import Callable, Collection
@@ -36,7 +37,6 @@ from csa_stats.analysis.disclosure import is_sensitive, protect_breakdown
 from csa_stats.presentation import charts
 from csa_stats.presentation.charts import STYLE
 from csa_stats.presentation.tables import fmt_rate, publish_table
-from csa_stats.presentation.text import option_text
 
 Scheme = Literal["quantiles", "fisher_jenks"]
 
@@ -87,6 +87,7 @@ class WardMap:
     alt: str
     title: str
     subtitle: str
+    attribution: str = ""
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -303,6 +304,7 @@ def ward_choropleth(
         alt=alt,
         title=title,
         subtitle=subtitle,
+        attribution=attribution,
     )
 
 
@@ -486,17 +488,111 @@ def save_svg(figure: Figure, path: Path) -> Path:
     return path
 
 
+def phone_map(ward_map: WardMap) -> Figure:
+    """The same map laid out for a phone (a copy; the map's own figure is unchanged): as wide as
+    a chart's phone layout (:data:`csa_stats.presentation.charts.PHONE_WIDTH`), the title and
+    subtitle wrapped shorter, the map across the width and the legend under it, at the sizes of
+    the desktop map, so its labels read at a phone's width."""
+    phone: Figure = copy.deepcopy(ward_map.figure)  # geopandas' collections do not pickle
+    ax = phone.axes[0]
+    old = phone.legends[0]
+    handles = list(old.legend_handles)
+    labels = [text.get_text() for text in old.get_texts()]
+    legend_title = old.get_title().get_text()
+    # a copy's artists still name the original's lists to leave: the copy's lists are emptied
+    phone.legends.clear()
+    phone.texts.clear()  # the subtitle and the attribution, set again below
+    phone._suptitle = None  # type: ignore[attr-defined]
+    width = charts.PHONE_WIDTH
+    title = textwrap.wrap(ward_map.title, 34)
+    subtitle = textwrap.wrap(ward_map.subtitle, 48)
+    credit = textwrap.wrap(ward_map.attribution, 64)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    map_height = min(4.6, (width - 0.2) * (y1 - y0) / (x1 - x0))
+    rows = len(labels) + legend_title.count("\n") + 1
+    # inches from the top: a margin, the title, a gap, the subtitle, a gap, the map (its own
+    # margins are the gaps around it), the legend (a 9-point row with its swatch takes about
+    # 0.2 in), the attribution
+    heights = [
+        0.08,
+        len(title) * 12 * 1.3 / 72,
+        0.06,
+        len(subtitle) * 10 * 1.3 / 72,
+        0.02,
+        map_height,
+        0.0,
+        rows * 0.2 + 0.18,
+        len(credit) * 7 * 1.3 / 72 + 0.1,
+    ]
+    total = sum(heights)
+    phone.set_size_inches(width, total)
+    tops = np.cumsum([0.0, *heights])  # where each part starts, in inches from the top
+
+    def y(inches: float) -> float:
+        return 1 - inches / total
+
+    with plt.style.context(STYLE):
+        phone.suptitle(
+            "\n".join(title),
+            x=0.02,
+            y=y(tops[1]),
+            ha="left",
+            va="top",
+            fontsize=12,
+            fontweight="bold",
+        )
+        phone.text(
+            0.02,
+            y(tops[3]),
+            "\n".join(subtitle),
+            ha="left",
+            va="top",
+            fontsize=10,
+            color="#333333",
+        )
+        ax.set_position((0.02, y(tops[6]), 0.96, map_height / total))
+        phone.legend(
+            handles=handles,
+            labels=labels,
+            title=legend_title,
+            loc="upper left",
+            bbox_to_anchor=(0.02, y(tops[7])),
+            fontsize=9,
+            title_fontsize=9,
+            alignment="left",
+            handlelength=1.6,
+            handleheight=1.2,
+        )
+        if credit:
+            phone.text(
+                0.02,
+                y(tops[8]),
+                "\n".join(credit),
+                ha="left",
+                va="top",
+                fontsize=7,
+                color="#4d4d4d",
+            )
+    return phone
+
+
 def publish_map(
     ward_map: WardMap, name: str, caption: str, out_dir: Path, table: bool = True
 ) -> str:
-    """Save the map and its table; return the MyST blocks that show them (without the table
-    when ``table`` is False: a table of the same wards is beside it; the CSV is written).
+    """Save the map (and its phone layout) and its table; return the MyST blocks that show them
+    (without the table when ``table`` is False: a table of the same wards is beside it; the CSV
+    is written).
 
-    The SVG goes to ``out_dir/figures/NAME.svg``; the table (ward, value, class; withheld wards
-    as ``[c]``) to ``out_dir/downloads/NAME.csv`` through :func:`csa_stats.presentation.tables.publish_table`.
+    The SVG goes to ``out_dir/figures/NAME.svg`` and its phone layout (:func:`phone_map`) to
+    ``NAME-phone.svg``; the table (ward, value, class; withheld wards as ``[c]``) to
+    ``out_dir/downloads/NAME.csv`` through :func:`csa_stats.presentation.tables.publish_table`.
     The figure block carries the alt text, a caption, the label ``fig-NAME`` and a link to the
-    CSV; the table follows it, labelled ``tbl-NAME``.
+    CSV (:func:`csa_stats.presentation.charts.both_layouts`); the table follows it, labelled
+    ``tbl-NAME``.
     """
+    phone = phone_map(ward_map)
+    save_svg(phone, out_dir / "figures" / f"{name}-phone.svg")
+    plt.close(phone)
     save_svg(ward_map.figure, out_dir / "figures" / f"{name}.svg")
     shown = ward_map.table.reset_index().set_index("ward_name").sort_index()
     shown = shown[["ward_code", "value", "class"]]
@@ -524,8 +620,10 @@ def publish_map(
         withheld=withheld,
     )
     figure = (
-        f":::{{figure}} figures/{name}.svg\n:name: fig-{name}\n:alt: {option_text(ward_map.alt)}\n"
-        f":width: 100%\n\n{caption} [Download the map's data (CSV)](downloads/{name}.csv)\n:::\n\n"
+        charts.both_layouts(
+            name, ward_map.alt, f"{caption} [Download the map's data (CSV)](downloads/{name}.csv)"
+        )
+        + "\n"
     )
     if not table:  # the CSV stays, written by publish_table; the table is not shown twice
         return figure
