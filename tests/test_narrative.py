@@ -120,3 +120,35 @@ def test_the_dispersion_caveat_states_the_headline_series_variation() -> None:
     many = many_tests_caveat(14, 0.055)
     assert "about 6% of them would look clear by chance" in many
     assert "so about 0.8 of the 14 on average" in many
+
+
+def test_why_two_like_changes_get_different_verdicts_each_branch() -> None:
+    """Worked by hand: 12 months a period, dispersion 3 for each. Recorded crime 2,600 -> 2,400
+    (-7.7%, a mean month of 5,000 / 24 = 208.3: swing sqrt(3 / 208.3) = 12%)."""
+    from csa_stats.analysis.measures import Change
+    from csa_stats.presentation.narrative import why_verdicts_differ
+
+    crime = ("recorded crime", Change(2400, 2600, 0.01, dispersion=3.0))
+    # ASB 500 -> 400 (-20.0%, a mean month of 37.5: swing sqrt(3 / 37.5) = 28%)
+    more = ("ASB", Change(400, 500, 0.06, dispersion=3.0))
+    assert why_verdicts_differ(crime, more, 12) == (
+        "ASB fell by more than recorded crime (20.0% against 7.7%), but its monthly counts swing "
+        "more around their level (about 28% a month, against 12% for recorded crime), so its fall "
+        "could still be chance."
+    )
+    # rises, the unclear one first: crime 2,400 -> 2,600 (+8.3%), ASB 460 -> 500 (+8.7%)
+    rise_crime = ("recorded crime", Change(2600, 2400, 0.01, dispersion=3.0))
+    rise_asb = ("ASB", Change(500, 460, 0.3, dispersion=3.0))
+    assert why_verdicts_differ(rise_asb, rise_crime, 12) == (
+        "ASB and recorded crime rose by about the same share (8.7% and 8.3%), but ASB's monthly "
+        "counts swing more around their level (about 27% a month, against 12% for recorded "
+        "crime), so its rise could still be chance."
+    )
+    # nothing to explain: opposite directions, both clear, both unclear, counts too small, or
+    # the unclear change clearly the smaller (500 -> 490, -2.0%)
+    assert why_verdicts_differ(crime, rise_asb, 12) == ""
+    assert why_verdicts_differ(crime, ("ASB", Change(400, 500, 0.001, dispersion=3.0)), 12) == ""
+    unclear_crime = ("recorded crime", Change(2400, 2600, 0.2, dispersion=3.0))
+    assert why_verdicts_differ(unclear_crime, more, 12) == ""
+    assert why_verdicts_differ(crime, ("ASB", Change(12, 19, 0.3)), 12) == ""
+    assert why_verdicts_differ(crime, ("ASB", Change(490, 500, 0.7, dispersion=3.0)), 12) == ""

@@ -48,6 +48,11 @@ def summary(ch: Chapter) -> str:
         "",
         f"- {narrative.describe_change('Total recorded crime', crime, 'offences')}",
         f"- {narrative.describe_change('Anti-social behaviour (ASB)', asb, 'reports')}",
+        *_listed(
+            narrative.why_verdicts_differ(
+                ("recorded crime", crime), ("ASB", asb), ch.params.period_months
+            )
+        ),
         f"- The most recorded offence was {top_name.lower()}: {fmt_count(top_row['current'])} "
         f"offences, {fmt_pct(top_row['share_pct'])} of total recorded crime.",
         f"- {highest['ward_name']} had the highest rate, {fmt_rate(highest['rate_per_1000'])} crimes "
@@ -62,6 +67,11 @@ def summary(ch: Chapter) -> str:
         "police, not all crime that happens.\n:::",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _listed(sentence: str) -> list[str]:
+    """A bullet of ``sentence``, or none when it is empty."""
+    return [f"- {sentence}"] if sentence else []
 
 
 def headline_section(ch: Chapter) -> str:

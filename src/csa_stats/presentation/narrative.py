@@ -64,6 +64,57 @@ def describe_change(subject: str, change: Change, unit: str) -> str:
     return f"{sentence}; {clause}." if clause else f"{sentence}."
 
 
+def why_verdicts_differ(first: tuple[str, Change], second: tuple[str, Change], months: int) -> str:
+    """Why two changes of about the same size (or the unclear one larger) get different verdicts:
+    the unclear one's monthly counts swing more around their level, so the same share of change
+    is less sure. ``""`` unless both moved the same way, by a percentage worth giving, and only one
+    is clear. The swing is the test's own: the square root of the dispersion it allowed for over
+    the mean monthly count of the two periods (``months`` each); names are as read mid-sentence.
+
+    Examples
+    --------
+    >>> from csa_stats.analysis.measures import Change
+    >>> crime, asb = Change(2400, 2600, 0.01, dispersion=3.0), Change(460, 500, 0.3, dispersion=3.0)
+    >>> print(why_verdicts_differ(("recorded crime", crime), ("ASB", asb), 12))
+    Recorded crime and ASB fell by about the same share (7.7% and 8.0%), but ASB's monthly counts swing more around their level (about 27% a month, against 12% for recorded crime), so its fall could still be chance.
+    """
+    changes = (first, second)
+    if any(c.too_small or c.difference == 0 or math.isnan(c.percent) for _, c in changes):
+        return ""
+    if (first[1].difference > 0) != (second[1].difference > 0):
+        return ""
+    clear = [pair for pair in changes if pair[1].significant]
+    if len(clear) != 1:
+        return ""
+    (clear_name, sure), (unclear_name, unsure) = (
+        clear[0],
+        next(pair for pair in changes if not pair[1].significant),
+    )
+
+    def swing(change: Change) -> float:  # per cent of the monthly level
+        mean = (change.current + change.previous) / (2 * months)
+        return 100 * math.sqrt(change.dispersion / mean)
+
+    if abs(unsure.percent) < abs(sure.percent) - 2 or swing(unsure) <= swing(sure):
+        return ""  # the unclear change is smaller: nothing needs explaining
+    verb, noun = ("rose", "rise") if unsure.difference > 0 else ("fell", "fall")
+    if abs(unsure.percent) <= abs(sure.percent) + 2:
+        shares = [f"{abs(c.percent):.1f}%" for _, c in changes]
+        lead = (
+            f"{first[0][:1].upper()}{first[0][1:]} and {second[0]} {verb} by about the same share "
+            f"({shares[0]} and {shares[1]}), but {unclear_name}'s"
+        )
+    else:
+        lead = (
+            f"{unclear_name[:1].upper()}{unclear_name[1:]} {verb} by more than {clear_name} "
+            f"({abs(unsure.percent):.1f}% against {abs(sure.percent):.1f}%), but its"
+        )
+    return (
+        f"{lead} monthly counts swing more around their level (about {swing(unsure):.0f}% a "
+        f"month, against {swing(sure):.0f}% for {clear_name}), so its {noun} could still be chance."
+    )
+
+
 def direction_word(change: Change) -> str:
     """``"fell"``, ``"rose"`` or ``"did not change clearly"``, for chart titles."""
     if not change.significant or change.difference == 0 or math.isnan(change.percent):
