@@ -68,6 +68,16 @@ def test_formats() -> None:
     assert fmt_pct(-10.14, signed=True) == "\u221210.1%"
     assert fmt_pct(22.6, signed=True) == "+22.6%"
     assert fmt_rate(314.56) == "314.6"
+    # a change that rounds to nothing is written as none, never "-0.0%"
+    assert fmt_pct(-0.04, signed=True) == fmt_pct(0.04, signed=True) == "0.0%"
+    assert fmt_pct(-0.04) == "0.0%" and fmt_pct(-0.05, signed=True) == "\u22120.1%"
+
+
+def test_the_reconciliation_writes_differences_as_the_pages_do() -> None:
+    from csa_stats.analysis.reconcile import _signed
+
+    assert _signed(-7.04, ".1f") == "\u22127.0" and _signed(2696.0, ",.0f") == "+2,696"
+    assert _signed(-0.04, ".1f") == "0.0" and _signed(-0.4, ",.0f") == "0"
 
 
 def test_signed_counts_use_a_true_minus() -> None:

@@ -221,6 +221,23 @@ def test_the_front_page_gives_the_serious_violence_status_that_its_chapter_reach
     assert "Against the other baselines the status would be: 2019:" in chapter
     assert "at least 80%" in chapter and "20% or less" in chapter
     assert "12 months to March 2024" in chapter
+    # the year before the baseline in one plain sentence (no brackets inside brackets)
+    plain = re.sub(r"<[^>]+>", "", front)
+    assert re.search(
+        r"Against 2019, the year before the baseline, it would be (on track|at risk|off track): "
+        r"it is [a-z ]+ \(about \d+%\) that the 2030 total is below 2019.s\.",
+        plain,
+    ), plain[plain.find("Against 2019") :][:200]
+    assert "((" not in plain
+
+
+def test_no_single_wards_change_is_called_clear(site) -> None:
+    """Per-cell tests across every ward and measure would find clear changes by chance alone: the
+    wards chapter gives the changes untested, and says so."""
+    html, _ = site
+    page = re.sub(r"<[^>]+>", "", (html / "book/chapters/wards.html").read_text())
+    assert "change is tested: with every ward and measure in one table" in page
+    assert not re.search(r"\d%\*", page) and "more than chance)" not in page
 
 
 def test_the_site_holds_no_record_level_data_and_no_incident_ids(site) -> None:

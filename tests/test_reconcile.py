@@ -106,7 +106,8 @@ def test_police_uk_counts_of_a_month_are_set_beside_the_months(area: Area) -> No
     )
     lines = reconcile(monthly, area, "2020-03").lines()
     assert lines[0] == (
-        "Total recorded crime, 2019/20: published 28,592, this edition 24,000 (-4,592, -16.1%)"
+        "Total recorded crime, 2019/20: published 28,592, this edition 24,000 "
+        "(\u22124,592, \u221216.1%)"
     )
     assert lines[1].startswith(
         "Change in total recorded crime, 2019/20 vs 2018/19: published 0.8%;"

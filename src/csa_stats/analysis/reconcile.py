@@ -277,11 +277,35 @@ class Reconciliation:
                 continue
             text += f", this edition {_fmt(r['edition'], r['unit'])}"
             if r["unit"] == "percent":
-                text += f" ({r['difference']:+.1f} points)"
+                text += f" ({_signed(r['difference'], '.1f')} points)"
             else:
-                text += f" ({r['difference']:+,.0f}, {r['difference_pct']:+.1f}%)"
+                text += (
+                    f" ({_signed(r['difference'], ',.0f')}, {_signed(r['difference_pct'], '.1f')}%)"
+                )
             out.append(text)
         return out
+
+
+def _possessive(name: str) -> str:
+    """``"Foleshill's"``, ``"Holbrooks'"``; a name that is already possessive stays as it is.
+
+    Examples
+    --------
+    >>> _possessive("Foleshill"), _possessive("Holbrooks"), _possessive("St Michael's")
+    ("Foleshill's", "Holbrooks'", "St Michael's")
+    """
+    if name.endswith(("'s", "\u2019s")):
+        return name
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _signed(value: float, spec: str) -> str:
+    """``-7.04`` -> ``"\u22127.0"`` (a true minus, as the pages write it); a difference that
+    rounds to nothing is ``"0"`` in that format, never ``"-0.0"``."""
+    text = format(value, spec)
+    if float(text.replace(",", "")) == 0:
+        return format(0.0, spec)
+    return text.replace("-", "\u2212") if text.startswith("-") else f"+{text}"
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -383,7 +407,7 @@ def _row(
         part = _sum(monthly, now, comparison.counts, ward=geography)
         edition = 100 * part / whole if whole else np.nan
         ward = area.wards.get(geography, geography)
-        note = f"{ward}{chr(39) if ward.endswith('s') else chr(39) + 's'} share of {area.name}'s crimes"
+        note = f"{_possessive(ward)} share of {area.name}'s crimes"
     else:  # a change between two periods, per cent
         assert before is not None
         previous = _sum(monthly, before, comparison.counts)

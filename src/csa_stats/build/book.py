@@ -13,7 +13,7 @@ from csa_stats.errors import BuildError
 def stage_sources(project: Path, staging: Path) -> None:
     """Copy the book's configuration and hand-written pages into ``staging`` (the executed
     chapters, figures, downloads and generated pages are added there by the build)."""
-    for name in ("_config.yml", "_toc.yml", "CHANGELOG.md"):  # the revisions page includes it
+    for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(project / name, staging / name)
     shutil.copytree(
         project / "book",

@@ -85,8 +85,6 @@ def site_key(chapter_keys: dict[str, str], manifest: Manifest) -> str:
             ),
             "style": tree_digest(PACKAGE / "presentation" / "static", ["*.css"]),
             "build": tree_digest(PACKAGE / "build", ["*.py"], exclude=["__pycache__"]),
-            "config": "".join(
-                file_digest(root / name) for name in ("_config.yml", "_toc.yml", "CHANGELOG.md")
-            ),
+            "config": "".join(file_digest(root / name) for name in ("_config.yml", "_toc.yml")),
         }
     )

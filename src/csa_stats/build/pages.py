@@ -54,6 +54,14 @@ def data_statement(incidents: pd.DataFrame, findings: list[str] | tuple[str, ...
     return "\n".join(lines) + "\n"
 
 
+def _why_they_differ(edition: Edition, reasons: str) -> str:
+    """The known reasons a real edition differs from a published figure; for the demonstration
+    data, which are made to agree with it, that they are calibrated to it."""
+    if edition.is_demo:
+        return "The demonstration data are made to agree with this figure"
+    return str(reasons)
+
+
 def reconciliation(edition: Edition, csv_name: str) -> tuple[str, pd.DataFrame]:
     """The edition's totals beside the published figures the project holds for its area and
     period (:func:`csa_stats.analysis.reconcile.reconcile`): a table in Markdown, with a link to
@@ -81,7 +89,7 @@ def reconciliation(edition: Edition, csv_name: str) -> tuple[str, pd.DataFrame]:
             published,
             ours,
             difference.rstrip(")"),
-            f"{r['reasons']}. Source: {r['source']}",
+            f"{_why_they_differ(edition, r['reasons'])}. Source: {r['source']}",
         ]
         rows.append("| " + " | ".join(md_text(c) for c in cells) + " |")
     if edition.is_demo:

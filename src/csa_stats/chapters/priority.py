@@ -199,9 +199,16 @@ def summary(ch: Chapter, key: str) -> str:
         lines += ["", ":::{admonition} Not available from this source\n:class: note\n"]
         lines += [f"- {row['label']}: {row['note']}." for _, row in missing.iterrows()]
         lines += [
-            "\nThese measures need data that the source used for this edition does not hold; they are never shown as zero.\n:::"
+            "\nThese measures need data that the source used for this edition does not hold; they "
+            "are never shown as zero. Where the partnership supplies a published figure for one of "
+            "them, the [plan on a page](plan_on_a_page.ipynb) shows it as a supplementary "
+            "indicator.\n:::"
         ]
-    lines += ["", caveats(ch, key, [str(k) for k in table.index[table["available"]]])]
+    rows = table[table["available"]]
+    tested = sum(
+        1 for _, row in rows.iterrows() if not _withheld(row) and not _change(row).too_small
+    )
+    lines += ["", caveats(ch, key, [str(k) for k in rows.index], tested)]
     return "\n".join(lines) + "\n"
 
 
@@ -221,7 +228,7 @@ def _headline_series(ch: Chapter, key: str) -> tuple[Measure, pd.Series | None]:
     return measure, series[series.index <= ch.params.period.end.start_time]
 
 
-def caveats(ch: Chapter, key: str, available: list[str]) -> str:
+def caveats(ch: Chapter, key: str, available: list[str], tested: int) -> str:
     """What to keep in mind when reading the verdict, for the top of the chapter: what a clear
     change means, how many measures are tested at once, whether the headline series varies more
     than the test assumes (from its fitted model), which measures are parts of others (the
@@ -240,8 +247,8 @@ def caveats(ch: Chapter, key: str, available: list[str]) -> str:
         "period is shown as its counts and never called clear (see the "
         f"[methodology](../methodology.md)){longer_run}."
     ]
-    if len(available) > 1:
-        items.append(narrative.many_tests_caveat(len(available), measured_false_alarm_rate()))
+    if tested > 1:  # measures too few to judge, or withheld, are not tested
+        items.append(narrative.many_tests_caveat(tested, measured_false_alarm_rate()))
     dispersion = None
     if series is not None and len(series) >= 24:
         dispersion, _ = measures.pearson_dispersion(np.array_split(series.to_numpy()[-24:], 2))
@@ -336,8 +343,9 @@ def trend_section(ch: Chapter, key: str) -> str:
     alt = (
         f"Line chart of {measure.label.lower()} each month from {first:%B %Y} to {last:%B %Y}, "
         f"between {fmt_count(series.min())} and {fmt_count(series.max())} a month, with the "
-        f"model's underlying level going from {fmt_count(round(fit.level.iloc[0]))} to "
-        f"{fmt_count(round(fit.level.iloc[-1]))} a month."
+        f"model's underlying level at {fmt_count(round(fit.level.iloc[0]))} a month in "
+        f"{first:%B %Y} and {fmt_count(round(fit.level.iloc[-1]))} in {last:%B %Y}, changing by "
+        f"{fmt_pct(fit.annual_change_pct, signed=True)} a year at the end."
     )
     sentence = (
         f"\nAt the end of the data ({last:%B %Y}), the underlying change in "
@@ -407,7 +415,7 @@ def spc_section(ch: Chapter, key: str, measure: Measure, series: pd.Series) -> s
         + f"\nRead as a process-control chart (NHS England's Making Data Count): the limits are the "
         f"mean plus or minus {spc.LIMIT} times the mean month-to-month change; a point beyond "
         "them, a run on one side of the mean, a run rising or falling, or two of three points "
-        f"near a limit is a special cause. The latest month is: **{label}**.\n"
+        f"near a limit is a special cause. The latest month shows **{label.lower()}**.\n"
     )
 
 

@@ -260,8 +260,9 @@ def headline(ch: Chapter, assessment: Assessment, link: str) -> str:
     before = year_window(b.window.start.year - 1, b.kind)
     earlier = next((o for o in head.baselines if o.window == before and o.status), None)
     caveat = (
-        f" Against {earlier.label}, the year before the baseline, it would be {earlier.status} "
-        f"({chance_text(earlier.probability or 0.0)})."
+        f" Against {earlier.label}, the year before the baseline, it would be {earlier.status}: it is "
+        f"{chance_text(earlier.probability or 0.0)} that the {b.goal.label} total is below "
+        f"{earlier.label}'s."
         if earlier is not None
         else ""
     )
@@ -344,6 +345,19 @@ def baselines_section(ch: Chapter, progress: Progress, name: str) -> str:
         },
         out_dir=ch.out_dir,
         index_label="Baseline",
+    ) + _no_average_note(progress)
+
+
+def _no_average_note(progress: Progress) -> str:
+    """Why the pre-pandemic average is missing from the baselines, when it is: the data do not
+    hold each of its years whole."""
+    if any(b.window.months > 12 for b in progress.baselines):
+        return ""
+    years = "2017 to 2019" if progress.baseline.kind == "calendar" else "2017/18 to 2019/20"
+    first = progress.monthly.index[0]
+    return (
+        f"\nThe pre-pandemic average of {years} is not shown: the data begin in {first:%B %Y}, so "
+        "they do not hold all three years whole.\n"
     )
 
 

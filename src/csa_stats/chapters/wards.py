@@ -4,6 +4,7 @@ them: the rate and the change)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pandas as pd
@@ -171,7 +172,6 @@ def changes_section(ch: Chapter) -> str:
     """
     p, c = ch.params.period, ch.params.comparison
     current, previous = _safe_counts(ch, p), _safe_counts(ch, c)
-    ratio = p.months / c.months
     percent = pd.DataFrame(index=current.index, columns=current.columns, dtype="Float64")
     shown = pd.DataFrame(
         load_disclosure_policy().shown_as, index=current.index, columns=current.columns
@@ -181,20 +181,20 @@ def changes_section(ch: Chapter) -> str:
             now, before = current.at[ward, column], previous.at[ward, column]
             if pd.isna(now) or pd.isna(before):
                 continue
-            test = measures.compare_counts(int(now), int(before), ratio)
-            percent.at[ward, column] = test.percent
-            mark = "*" if test.significant else ""
-            shown.at[ward, column] = fmt_signed_pct(test.percent) + mark
+            change = 100 * (int(now) - int(before)) / int(before) if before else math.nan
+            percent.at[ward, column] = change
+            shown.at[ward, column] = fmt_signed_pct(change)
     return publish_table(
         _by_name(ch, percent),
         name="ward-changes",
-        caption=f"Per cent change by ward, {p.label} against {c.label} (* more than chance)",
+        caption=f"Per cent change by ward, {p.label} against {c.label}",
         columns=_columns(list(current.columns), fmt_signed_pct),
         out_dir=ch.out_dir,
         index_label="Ward",
         na_rep=load_disclosure_policy().shown_as,
         cells=_by_name(ch, shown),
     ) + (
-        "\n`*`: a change this large is unlikely to be chance (see the "
-        "[methodology](../methodology.md)). `..`: not available (none in the comparison period).\n"
+        "\nNo ward's change is tested: with every ward and measure in one table, several would "
+        "look clear by chance alone (see the [methodology](../methodology.md)). `..`: not "
+        "available (none in the comparison period).\n"
     )

@@ -168,7 +168,8 @@ def demo_notice() -> str:
 
 def in_brief(changes: list[tuple[str, Change]], unavailable: int, withheld: int = 0) -> str:
     """The chapter's verdict in one sentence: how many measures fell or rose by more than chance,
-    the largest of each, how many did not change clearly, and how many the source cannot give.
+    the largest of each, how many did not change clearly, how many were too few to test, and how
+    many the source cannot give.
 
     Examples
     --------
@@ -178,6 +179,8 @@ def in_brief(changes: list[tuple[str, Change]], unavailable: int, withheld: int 
     'Of 4 measures, 1 fell clearly (ASB, −6.8%), 1 rose clearly (Shoplifting, +104.2%) and 1 did not change clearly; 1 is not available from this source.'
     >>> in_brief([("Drugs", Change(1030, 1091, 0.4))], unavailable=0, withheld=2)
     'Of 3 measures, 1 did not change clearly; 2 are withheld (small counts).'
+    >>> in_brief([("Drugs", Change(1030, 1091, 0.4)), ("Homicide", Change(7, 8, 0.8))], 0)
+    'Of 2 measures, 1 did not change clearly and 1 was too few to judge.'
     """
     total = len(changes) + unavailable + withheld
     measures = f"{total} measure{'s' * (total != 1)}"
@@ -190,7 +193,8 @@ def in_brief(changes: list[tuple[str, Change]], unavailable: int, withheld: int 
         return f"None of the {measures} is available from this source."
     fell = [(name, c) for name, c in changes if c.significant and c.difference < 0]
     rose = [(name, c) for name, c in changes if c.significant and c.difference > 0]
-    flat = len(changes) - len(fell) - len(rose)
+    few = sum(1 for _, c in changes if c.too_small)  # never tested: too few to judge
+    flat = len(changes) - len(fell) - len(rose) - few
 
     def largest(group: list[tuple[str, Change]], label: str) -> str:
         name, change = max(group, key=lambda item: abs(item[1].percent))
@@ -200,6 +204,7 @@ def in_brief(changes: list[tuple[str, Change]], unavailable: int, withheld: int 
     parts = [largest(fell, "fell clearly")] if fell else []
     parts += [largest(rose, "rose clearly")] if rose else []
     parts += [f"{flat} did not change clearly"] if flat else []
+    parts += [f"{few} {'was' if few == 1 else 'were'} too few to judge"] if few else []
     tail = ""
     if unavailable:
         verb = "is" if unavailable == 1 else "are"
@@ -231,13 +236,15 @@ def many_tests_caveat(tested: int, false_alarm_rate: float) -> str:
     --------
     >>> many_tests_caveat(12, 0.06)
     '12 measures are tested at once: even if nothing had changed, about 6% of them would look clear by chance (the rate the test showed on simulated series that vary as real ones do), so about 0.7 of the 12 on average; one clear change among them is weak evidence on its own.'
+    >>> many_tests_caveat(6, 0.055).split("so ")[1][:21]  # 6 x 6% (the rate shown), not 6 x 5.5%
+    'about 0.4 of the 6 on'
     """
+    rate = round(100 * false_alarm_rate)  # the reader's arithmetic is done with the rate shown
     return (
-        f"{tested} measures are tested at once: even if nothing had changed, about "
-        f"{100 * false_alarm_rate:.0f}% of them would look clear by chance (the rate the test "
-        "showed on simulated series that vary as real ones do), so about "
-        f"{tested * false_alarm_rate:.1f} of the {tested} on average; one clear change among them "
-        "is weak evidence on its own."
+        f"{tested} measures are tested at once: even if nothing had changed, about {rate}% of them "
+        "would look clear by chance (the rate the test showed on simulated series that vary as "
+        f"real ones do), so about {tested * rate / 100:.1f} of the {tested} on average; one clear "
+        "change among them is weak evidence on its own."
     )
 
 

@@ -28,10 +28,12 @@ def fmt_signed_count(value: object) -> str:
 
 
 def fmt_pct(value: object, signed: bool = False) -> str:
-    """``-10.14`` -> ``"-10.1%"``; missing -> ``".."``."""
+    """``-10.14`` -> ``"\u221210.1%"``; ``-0.04`` -> ``"0.0%"``; missing -> ``".."``."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ".."
     number = float(value)  # type: ignore[arg-type]
+    if round(number, 1) == 0:  # no "-0.0%" (nor "+0.0%"): a change that rounds to none is none
+        return "0.0%"
     text = f"{number:+.1f}%" if signed else f"{number:.1f}%"
     return text.replace("-", "\u2212")
 

@@ -504,7 +504,8 @@ def describe(measure: Measure, area: Area) -> str:
     the words cannot drift from what is counted)."""
     if measure.needs_field:
         return (
-            f"needs {measure.needs_field}, which the incident records do not hold: not yet measured"
+            f"needs {measure.needs_field}, which the incident records do not hold: not measured "
+            "from them"
         )
     text = describe_filter(measure.filter, measure.unit, area)
     if measure.police_uk is not None:
