@@ -146,6 +146,28 @@ def test_top_offences_have_shares_of_total_recorded_crime(small) -> None:
     assert table.loc["Common assault and battery", ["current", "previous"]].tolist() == [1, 2]
 
 
+def test_change_by_tests_each_value_on_its_own_months(make_incidents) -> None:
+    """Each offence is tested on its own monthly series: built here by hand, month by month."""
+    months = pd.period_range("2023-04", "2025-03", freq="M")
+    shoplifting = [3] * 12 + [2, 5] * 6  # 36 then 42: months that vary
+    assault = [2] * 12 + [1, 1, 1, 4] * 3  # 24 then 21
+    rows = [
+        (str(month), code, SM)
+        for code, counts in (("46", shoplifting), ("105A", assault))
+        for month, count in zip(months, counts, strict=True)
+        for _ in range(count)
+    ]
+    table = measures.change_by(measures.crimes(make_incidents(rows)), PARAMS, "offence")
+    for name, counts in (("Shoplifting", shoplifting), ("Common assault and battery", assault)):
+        by_hand = pd.Series(counts, index=months.start_time)
+        expected = measures.compare_windows(by_hand, PARAMS.period, PARAMS.comparison)
+        row = table.loc[name]
+        assert [row["current"], row["previous"]] == [sum(counts[12:]), sum(counts[:12])]
+        assert row["p_value"] == pytest.approx(expected.p_value)
+    # the two series' own dispersions differ: a test on one pooled series would give one p-value
+    assert table.loc["Shoplifting", "p_value"] != table.loc["Common assault and battery", "p_value"]
+
+
 def test_ward_table_has_every_ward_with_rates_per_1000(small, population) -> None:
     wards = measures.ward_table(small, population, PARAMS)
     assert len(wards) == 18
