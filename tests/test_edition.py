@@ -126,3 +126,33 @@ def test_check_writes_no_edition(tmp_path: Path) -> None:
         {"period_end": "2024-03"}, write=False, reuse=False, editions_dir=tmp_path
     )
     assert checked.folder is None and not any(tmp_path.iterdir())
+
+
+def test_a_new_source_is_a_module_and_one_registry_entry(monkeypatch, tmp_path: Path) -> None:
+    """A source added as one entry of the registry (its loader standing for its module) is taken
+    by the parameters, allowed by the tidy table's schema and described on the pages, with no
+    other edit (the command line's help lists the registry's names when it is imported)."""
+    from csa_stats.params import parse_parameters
+    from csa_stats.sources import registry
+    from csa_stats.sources.demo import read_demo
+    from csa_stats.sources.schema import validate_incidents
+
+    def load(params, area, write_cache):  # the new module: the demo's rows, as a partner's file
+        table = read_demo(Path(params.data_path)).assign(source="partner-file")
+        return registry.Loaded(validate_incidents(table, area, params.data_path))
+
+    partner = registry.Source(
+        name="partner-file",
+        data_kind="file",
+        describe=lambda path: f"the partner's file {Path(path).name}",
+        fingerprint=lambda params: registry._file_sha256(Path(params.data_path)),
+        load=load,
+    )
+    monkeypatch.setitem(registry.SOURCES, partner.name, partner)
+    data = tmp_path / "partner.parquet"
+    shutil.copy(paths.demo_incidents_path(), data)
+
+    params = parse_parameters({"source": "partner-file", "data_path": str(data)})
+    edition = prepare_edition(params, write=False, reuse=False)
+    assert edition.source_label() == "the partner's file partner.parquet"
+    assert set(edition.incidents["source"].astype(str)) == {"partner-file"}

@@ -147,7 +147,20 @@ def test_an_unchanged_input_comes_from_the_cache_and_a_changed_one_does_not(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"Month,Crime type\n2024-05,Drugs\n", "not a police.uk street-level file: the header is"),
+        (
+            b"Month,Crime type\n2024-05,Drugs\n",
+            "not a police.uk street-level file: missing 'Crime ID', 'Reported by', 'Falls within'",
+        ),
+        (  # one column renamed: named, however long the header
+            b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+            b"LSOA name,Crime kind,Last outcome category,Context\n",
+            "not a police.uk street-level file: missing 'Crime type'; unexpected 'Crime kind'",
+        ),
+        (
+            b"Month,Crime ID,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+            b"LSOA name,Crime type,Last outcome category,Context\n",
+            "not a police.uk street-level file: the columns are in another order",
+        ),
         (bytes(range(256)) * 8, "not a police.uk street-level file"),
         (b"", "not a police.uk street-level file"),
     ],

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from csa_stats.errors import ParameterError
 from csa_stats.sources.inputs import InputError, Kind, check_input
+from csa_stats.sources.registry import source_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,7 +119,7 @@ class RunParameters(BaseModel):
         "of data/reference/areas.yml",
     )
     source: str = Field(
-        "demo", description="where the records come from: demo, extract or police-uk"
+        "demo", description=f"where the records come from: {', '.join(source_names())}"
     )
     data_path: str = Field(
         "",
@@ -166,8 +167,6 @@ class RunParameters(BaseModel):
     @field_validator("source")
     @classmethod
     def _is_a_source(cls, value: str) -> str:
-        from csa_stats.sources.registry import source_names
-
         if value not in source_names():
             raise ValueError(f"{value!r}: the sources are {', '.join(source_names())}")
         return value

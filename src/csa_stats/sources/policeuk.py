@@ -243,12 +243,27 @@ def _checked_input(source: SourceFile) -> pa.NativeFile:
 
 def _check_header(first: bytes, source: SourceFile) -> None:
     header = first.decode("utf-8", errors="replace").lstrip("\ufeff").strip().split(",")
-    if tuple(h.strip().strip('"') for h in header) != POLICE_UK_COLUMNS:
-        shown = ",".join(header)[:80]
-        raise PoliceUkError(
-            f"{source.name}: not a police.uk street-level file: the header is {shown!r}, "
-            f"expected the 12 columns {','.join(POLICE_UK_COLUMNS)}"
+    names = tuple(h.strip().strip('"') for h in header)
+    if names == POLICE_UK_COLUMNS:
+        return
+    # say what differs (a whole header is too long for one line)
+    missing = [c for c in POLICE_UK_COLUMNS if c not in names]
+    unexpected = [c[:40] for c in names if c not in POLICE_UK_COLUMNS][:3]
+    if missing or unexpected:
+        differs = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(map(repr, missing))}" if missing else "",
+                f"unexpected {', '.join(map(repr, unexpected))}" if unexpected else "",
+            )
+            if part
         )
+    else:
+        differs = "the columns are in another order"
+    raise PoliceUkError(
+        f"{source.name}: not a police.uk street-level file: {differs} "
+        f"(expected the 12 columns {','.join(POLICE_UK_COLUMNS)})"
+    )
 
 
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())

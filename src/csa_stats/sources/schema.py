@@ -17,9 +17,7 @@ import pandera.pandas as pa
 
 from csa_stats.errors import UserError
 from csa_stats.reference.taxonomy import Area, offence_table, reference_lists
-
-#: Sources an incident can come from.
-SOURCES: Final = ("demo", "extract", "police-uk")
+from csa_stats.sources.registry import source_names
 
 #: Flags recorded against an incident. Missing (<NA>) means the source does not record the flag,
 #: which is not the same as False.
@@ -110,7 +108,7 @@ def incident_schema(area: Area) -> pa.DataFrameSchema:
             "hate_strand": pa.Column(checks=pa.Check.isin(lists["hate_strands"]), nullable=True),
             "victim_age_band": pa.Column(checks=pa.Check.isin(lists["age_bands"]), nullable=True),
             "victim_sex": pa.Column(checks=pa.Check.isin(lists["sexes"]), nullable=True),
-            "source": pa.Column(checks=pa.Check.isin(list(SOURCES)), nullable=False),
+            "source": pa.Column(checks=pa.Check.isin(list(source_names())), nullable=False),
         },
         checks=[
             pa.Check(
@@ -155,9 +153,15 @@ def plain_check(check: str, column: object) -> str:
             return "is not an LSOA code (E01 or W01 and six digits)"
         return "is not in the expected form (YYYY-MM for a month)"
     if check.startswith("coerce_dtype"):
-        return "is not a whole number" if "int" in check else f"cannot be read ({check})"
+        if "int" in check:
+            return "is not a whole number"
+        if "float" in check:
+            return "is not a number"
+        if "bool" in check:
+            return "is not true or false"
+        return "cannot be read as the column's type"
     if check.startswith("dtype"):
-        return f"has the wrong type ({check})"
+        return "has the wrong type"
     if check == "not_nullable":
         return "is missing"
     if check.startswith("is not "):  # a custom check whose name is its message
@@ -320,7 +324,11 @@ def read_input_table(path: Path, error: type[Exception]) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise error(f"{path}: the file is empty") from None
     except Exception as problem:  # pandas and pyarrow raise many types for unreadable files
-        raise error(f"{path}: cannot read the file: {problem}".splitlines()[0]) from None
+        if path.suffix == ".parquet":  # Arrow's words are about footers and byte counts
+            raise error(
+                f"{path}: cannot read the file as parquet (damaged, or not parquet)"
+            ) from None
+        raise error(f"{path}: cannot read the file as CSV: {problem}".splitlines()[0]) from None
 
 
 def _long_row(path: Path) -> str:
