@@ -133,3 +133,30 @@ def test_a_priority_trend_says_falling_rising_or_no_clear_change() -> None:
     assert priority.trend_finding("Robbery", -9.0, clear=False) == (
         "Robbery shows no clear underlying change"
     )
+
+
+def test_the_projection_caveat_says_how_often_the_status_came_true(rising, falling) -> None:
+    assert sv.projection_caveat(rising, record=(0.0, 0.2)) == (
+        "the projection follows every month from April 2017 to March 2025; its level wanders and "
+        "its trend can turn as much as the series' own months have, so its intervals widen with "
+        "the years ahead. Five years out a chance is known only roughly: it is stated between 5% "
+        "and 95%, to the nearest 5 points. How often such intervals, chances and statuses were "
+        "right, in simulations and on Coventry's recorded crime, is on the "
+        "[methodology](../methodology.md) page. In those simulations, areas called off track met "
+        "the goal in 0% to 20% of cases, depending on how their series moved."
+    )
+    # by default, from the committed calibration run: the worlds with 20 or more areas on track
+    import json
+
+    from csa_stats import paths
+
+    run = json.loads((paths.reference_dir() / "calibration.json").read_text())
+    shares = [
+        w["statuses"]["on track"]["goal_met"]
+        for w in run["projection"].values()
+        if w["statuses"]["on track"]["paths"] >= 20
+    ]
+    assert sv.projection_caveat(falling).endswith(
+        f"In those simulations, areas called on track met the goal in {round(100 * min(shares))}% to "
+        f"{round(100 * max(shares))}% of cases, depending on how their series moved."
+    )

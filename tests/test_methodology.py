@@ -42,3 +42,23 @@ def test_every_substitution_the_pages_use_is_defined() -> None:
         text = (paths.project_root() / "book" / page).read_text()
         for name in re.findall(r"\{\{\s*(\w+)\s*\}\}", text):
             assert name in figures, (page, name)
+
+
+def test_the_status_table_says_how_often_each_status_came_true() -> None:
+    """Worked by hand: a world whose 4 on-track paths met the goal 3 times (75%), 1 at risk
+    that met it, and none off track."""
+    results = {
+        "projection": {
+            "x": {
+                "label": "a made-up world",
+                "statuses": {
+                    "on track": {"paths": 4, "goal_met": 0.75},
+                    "at risk": {"paths": 1, "goal_met": 1.0},
+                    "off track": {"paths": 0, "goal_met": float("nan")},
+                },
+            }
+        }
+    }
+    rows = methodology.status_table(results).splitlines()
+    assert rows[0] == "| World | On track | At risk | Off track |"
+    assert rows[2] == "| a made-up world | 75% of 4 | 100% of 1 | none |"

@@ -16,6 +16,7 @@ from csa_stats.analysis.serious_violence import Assessment, assess_all
 from csa_stats.chapters.context import Chapter
 from csa_stats.files import write_text
 from csa_stats.presentation import charts, narrative
+from csa_stats.presentation.methodology import status_track_record
 from csa_stats.presentation.tables import (
     fmt_count,
     fmt_pct,
@@ -193,15 +194,25 @@ def summary(ch: Chapter, assessment: Assessment) -> str:
     return "\n".join(lines) + "\n" + status_table(ch, assessment)
 
 
-def projection_caveat(progress: Progress) -> str:
-    """What the projection can and cannot say."""
+def projection_caveat(progress: Progress, record: tuple[float, float] | None = None) -> str:
+    """What the projection can and cannot say, and how often its status came true in the
+    calibration's simulated worlds (``record``: the lowest and highest share; default: from the
+    committed run)."""
+    status = progress.baseline.status
+    record = record if record is not None else status_track_record(status) if status else None
+    came_true = (
+        f" In those simulations, areas called {status} met the goal in {record[0]:.0%} to "
+        f"{record[1]:.0%} of cases, depending on how their series moved."
+        if status and record
+        else ""
+    )
     return (
         f"the projection follows every month from {progress.fit_window.span}; its level wanders "
         "and its trend can turn as much as the series' own months have, so its intervals widen "
         "with the years ahead. Five years out a chance is known only roughly: it is stated "
-        f"{_stated()}. How often such intervals and chances were right, in "
+        f"{_stated()}. How often such intervals, chances and statuses were right, in "
         "simulations and on Coventry's recorded crime, is on the "
-        "[methodology](../methodology.md) page."
+        f"[methodology](../methodology.md) page.{came_true}"
     )
 
 

@@ -70,6 +70,58 @@ def projection_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: The statuses, in the order a reader meets them.
+STATUSES = ("on track", "at risk", "off track")
+
+
+def status_table(results: dict[str, Any]) -> str:
+    """In each world, how often the goal was met among the paths given each status, as a Markdown
+    table: "66% of 102" would be 102 paths called that, 66% of which met the goal."""
+    lines = [
+        "| World | " + " | ".join(s.capitalize() for s in STATUSES) + " |",
+        "|---|" + "--:|" * len(STATUSES),
+    ]
+    for figures in results["projection"].values():
+        cells = []
+        for status in STATUSES:
+            given = figures["statuses"].get(status, {"paths": 0, "goal_met": None})
+            cells.append(
+                f"{_pct(given['goal_met'])} of {given['paths']:,}" if given["paths"] else "none"
+            )
+        lines.append(f"| {figures['label']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+#: The fewest simulated areas a world must have given a status for its share to be quoted.
+MIN_STATUS_PATHS = 20
+
+
+def status_track_record(
+    status: str, results: dict[str, Any] | None = None
+) -> tuple[float, float] | None:
+    """The lowest and the highest share, over the calibration's worlds, of the simulated areas
+    given ``status`` that met the goal (worlds with fewer than :data:`MIN_STATUS_PATHS` such
+    areas left out); ``None`` without a calibration run or such a world.
+
+    >>> run = {"projection": {"a": {"statuses": {"at risk": {"paths": 40, "goal_met": 0.25}}},
+    ...                       "b": {"statuses": {"at risk": {"paths": 30, "goal_met": 0.6}}},
+    ...                       "c": {"statuses": {"at risk": {"paths": 3, "goal_met": 1.0}}}}}
+    >>> status_track_record("at risk", run)
+    (0.25, 0.6)
+    """
+    results = _results() if results is None else results
+    if results is None:
+        return None
+    shares = [
+        float(given["goal_met"])
+        for figures in results["projection"].values()
+        if (given := figures.get("statuses", {}).get(status))
+        and given["paths"] >= MIN_STATUS_PATHS
+        and math.isfinite(given["goal_met"])
+    ]
+    return (min(shares), max(shares)) if shares else None
+
+
 def substitutions() -> dict[str, str]:
     """Every figure the methodology page states, by name."""
     policy = load_change_policy()
@@ -105,6 +157,7 @@ def substitutions() -> dict[str, str]:
             calibration_date="(no calibration run yet)",
             change_test_table="The calibration run (`make calibrate`) has not been made.",
             projection_table="",
+            status_table="",
             backtest="",
             targets_met="..",
         )
@@ -123,6 +176,7 @@ def substitutions() -> dict[str, str]:
         calibration_date=str(results["generated"])[:10],
         change_test_table=change_test_table(results),
         projection_table=projection_table(results),
+        status_table=status_table(results),
         backtest=backtest,
         targets_met=f"{met} of {len(targets)}",
         series_per_cell=f"{settings['series_per_cell']:,}",
