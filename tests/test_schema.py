@@ -73,3 +73,21 @@ def test_an_unknown_age_band_is_refused(good, area) -> None:
 
 def test_an_empty_table_is_refused(good, area) -> None:
     assert "no rows" in _error(good.iloc[0:0], area)
+
+
+@pytest.mark.parametrize(
+    ("check", "words"),
+    [
+        ("coerce_dtype('int64')", "is not a whole number"),
+        ("coerce_dtype('float64')", "is not a number"),
+        ("coerce_dtype('bool')", "is not true or false"),
+        ("coerce_dtype('datetime64[ns]')", "cannot be read as the column's type"),
+        ("dtype('int64')", "has the wrong type (expected 'int64')"),
+    ],
+)
+def test_a_failed_type_check_is_said_in_words_without_the_library_s_names(
+    check: str, words: str
+) -> None:
+    from csa_stats.sources.schema import plain_check
+
+    assert plain_check(check, "value") == words

@@ -160,8 +160,8 @@ def plain_check(check: str, column: object) -> str:
         if "bool" in check:
             return "is not true or false"
         return "cannot be read as the column's type"
-    if check.startswith("dtype"):
-        return "has the wrong type"
+    if check.startswith("dtype"):  # "dtype('int64')": a table built in code, not read from a file
+        return f"has the wrong type (expected {check.removeprefix('dtype(').rstrip(')')})"
     if check == "not_nullable":
         return "is missing"
     if check.startswith("is not "):  # a custom check whose name is its message
