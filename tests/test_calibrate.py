@@ -105,7 +105,15 @@ def test_a_projection_scenario_gives_finite_figures_and_fair_intervals() -> None
     assert [r["path"] for r in rows] == list(range(paths))
     figures = scenario_figures(rows)
     assert figures["paths"] == paths and figures["failed"] == 0
-    for name in ("coverage_80", "coverage_95", "brier", "brier_skill", "spiegelhalter_z"):
+    for name in (
+        "coverage_80",
+        "coverage_95",
+        "brier",
+        "brier_skill",
+        "spiegelhalter_z",
+        "told_brier_skill",
+        "told_spiegelhalter_z",
+    ):
         assert math.isfinite(figures[name]), name
     assert 0 <= figures["coverage_80"] <= figures["coverage_95"] <= 1
     # A random walk with no drift is within the model's family: its 80% intervals hold the truth
@@ -113,6 +121,44 @@ def test_a_projection_scenario_gives_finite_figures_and_fair_intervals() -> None
     assert abs(figures["coverage_80"] - 0.8) <= 3 * math.sqrt(0.8 * 0.2 / paths)
     # Seeded: the same paths twice are the same paths.
     assert projection_paths("d", 3, 1) == [rows[3]]
+
+
+def _level_for_goal_mean(mean: float) -> np.ndarray:
+    """A constant log level whose 2030 months (with the season) sum to ``mean``."""
+    in_2030 = calibrate.MONTHS.year == calibrate.GOAL_YEAR
+    return np.full(
+        len(calibrate.MONTHS), math.log(mean / np.exp(calibrate.season()[in_2030]).sum())
+    )
+
+
+def test_the_told_the_truth_chance_of_a_known_level() -> None:
+    """A Poisson world whose 2030 mean is 100 and a baseline of 100: P(X <= 99) for a Poisson
+    mean of 100 is 0.4867 (P(X <= 100) = 0.5266 less P(X = 100) = 0.0399, from tables)."""
+    level = _level_for_goal_mean(100.0)
+    rng = np.random.default_rng(1)
+    poisson = calibrate.Scenario("t", "test", calibrate.trend_level, 1.0, "test")
+    assert calibrate.told_the_truth_chance(poisson, level, 100, rng) == pytest.approx(
+        0.4867, abs=5e-4
+    )
+    # a random walk too small to move gives the same chance
+    still = calibrate.Scenario("t", "test", calibrate.trend_level, 1.0, "test", wander=1e-12)
+    assert calibrate.told_the_truth_chance(still, level, 100, rng) == pytest.approx(
+        0.4867, abs=5e-4
+    )
+
+
+def test_the_told_the_truth_chance_of_negative_binomial_months_matches_their_simulation() -> None:
+    """phi 2.6: the closed form against 20,000 years of the generator's own months (2030 mean
+    120, baseline 110), within 3 binomial standard errors."""
+    level = _level_for_goal_mean(120.0)
+    scenario = calibrate.Scenario("t", "test", calibrate.trend_level, 2.6, "test")
+    chance = calibrate.told_the_truth_chance(scenario, level, 110, np.random.default_rng(2))
+    in_2030 = calibrate.MONTHS.year == calibrate.GOAL_YEAR
+    means = np.exp(level + calibrate.season())[in_2030]
+    years = negative_binomial(np.broadcast_to(means, (20_000, 12)), 2.6, np.random.default_rng(3))
+    simulated = float(np.mean(years.sum(axis=1) < 110))
+    assert abs(chance - simulated) <= 3 * math.sqrt(simulated * (1 - simulated) / 20_000)
+    assert 0.2 < chance < 0.45  # 110 is 0.6 standard deviations (sqrt(2.6 * 120) = 17.7) below
 
 
 def test_workers_do_not_change_the_figures() -> None:

@@ -62,3 +62,20 @@ def test_the_status_table_says_how_often_each_status_came_true() -> None:
     rows = methodology.status_table(results).splitlines()
     assert rows[0] == "| World | On track | At risk | Off track |"
     assert rows[2] == "| a made-up world | 75% of 4 | 100% of 1 | none |"
+
+
+def test_the_told_the_truth_sentence_gives_the_ranges_over_the_worlds() -> None:
+    results = {
+        "projection": {
+            "a": {"told_brier_skill": 0.84, "told_spiegelhalter_z": -1.63},
+            "b": {"told_brier_skill": 0.31, "told_spiegelhalter_z": 0.01},
+        }
+    }
+    assert methodology.told_the_truth(results) == (
+        "A forecaster told each simulated area's true level up to the end of the data, and its "
+        "world's law after it, with its chances stated the same way, would have had a Brier "
+        "skill of 0.31 to 0.84 (no forecaster could expect more) and a z of \u22121.6 to 0.0 "
+        "across these worlds (so the way a chance is stated does not by itself push z beyond "
+        "\u00b13)."
+    )
+    assert methodology.told_the_truth({"projection": {"a": {"brier_skill": 0.5}}}) == ""

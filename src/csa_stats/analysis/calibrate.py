@@ -52,7 +52,7 @@ import pandas as pd
 
 from csa_stats import paths
 from csa_stats.analysis.measures import compare_series
-from csa_stats.analysis.progress import assess, year_window
+from csa_stats.analysis.progress import assess, stated_chance, year_window
 from csa_stats.files import write_text
 from csa_stats.reference.definitions import load_serious_violence
 from csa_stats.reference.published import published_figures
@@ -305,6 +305,9 @@ class Scenario:
     level: Callable[[np.random.Generator], tuple[np.ndarray, dict[str, float]]]
     phi: float
     description: str
+    #: The yearly volatility of the level's random walk (0: the level's path is set by its drawn
+    #: parameters): what a forecaster told the truth still cannot know of the years ahead.
+    wander: float = 0.0
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -330,6 +333,7 @@ SCENARIOS: dict[str, Scenario] = {
             random_walk_level(0.06),
             1.0,
             "random-walk log level, volatility 0.06 a year, no drift; Poisson counts",
+            wander=0.06,
         ),
         Scenario(
             "d",
@@ -337,6 +341,7 @@ SCENARIOS: dict[str, Scenario] = {
             random_walk_level(0.12),
             1.0,
             "random-walk log level, volatility 0.12 a year, no drift; Poisson counts",
+            wander=0.12,
         ),
         Scenario(
             "e",
@@ -359,6 +364,7 @@ SCENARIOS: dict[str, Scenario] = {
             random_walk_level(0.12),
             2.6,
             "random-walk log level, volatility 0.12 a year, no drift; negative binomial, phi = 2.6",
+            wander=0.12,
         ),
     )
 }
@@ -366,13 +372,48 @@ SCENARIOS: dict[str, Scenario] = {
 
 def scenario_path(
     scenario: Scenario, rng: np.random.Generator
-) -> tuple[pd.Series, dict[str, float]]:
+) -> tuple[pd.Series, dict[str, float], np.ndarray]:
     """One path's monthly counts from January 2017 to December 2030 (index: month starts): a
-    draw of the scenario's level, times the season, with its noise; and the level's parameters."""
+    draw of the scenario's level, times the season, with its noise; the level's parameters; and
+    its log level each month."""
     log_level, drawn = scenario.level(rng)
     counts = negative_binomial(np.exp(log_level + season()), scenario.phi, rng)
     drawn["start_level"] = float(math.exp(log_level[0]))
-    return pd.Series(counts.astype(int), index=MONTHS.start_time), drawn
+    return pd.Series(counts.astype(int), index=MONTHS.start_time), drawn, log_level
+
+
+#: Simulations of a random-walk world's years ahead for the chance of a forecaster told the truth.
+TOLD_SIMULATIONS = 2000
+
+
+def told_the_truth_chance(
+    scenario: Scenario, log_level: np.ndarray, baseline: int, rng: np.random.Generator
+) -> float:
+    """The chance that the goal year's total is below ``baseline`` for a forecaster told the
+    path's true log level up to the end of the data and the world's law after it: the level's
+    path where the world sets it (the goal year's total then negative binomial, or Poisson, with
+    a known mean), or its random walk from the data's last month simulated
+    :data:`TOLD_SIMULATIONS` times. The bar the projection is measured against: no forecaster
+    that sees only the months can expect a better Brier score."""
+    from scipy import stats
+
+    goal = np.asarray(year_window(GOAL_YEAR, "calendar").contains(pd.Series(MONTHS.start_time)))
+    if scenario.wander > 0:
+        steps = rng.normal(
+            0.0, scenario.wander / math.sqrt(12.0), (TOLD_SIMULATIONS, len(YEARS) - OBSERVED)
+        )
+        ahead = log_level[OBSERVED - 1] + np.cumsum(steps, axis=1)
+        levels = np.concatenate(
+            [np.broadcast_to(log_level[:OBSERVED], (TOLD_SIMULATIONS, OBSERVED)), ahead], axis=1
+        )
+    else:
+        levels = log_level[None, :]
+    means = np.exp(levels + season())[:, goal].sum(axis=1)
+    if scenario.phi == 1.0:
+        below = stats.poisson.cdf(baseline - 1, means)
+    else:  # a sum of gamma-Poisson months with one scale is negative binomial
+        below = stats.nbinom.cdf(baseline - 1, means / (scenario.phi - 1.0), 1.0 / scenario.phi)
+    return float(np.mean(below))
 
 
 # --- Part 1 ------------------------------------------------------------------------------------
@@ -418,7 +459,7 @@ def projection_paths(key: str, first: int, count: int, seed: int = SEED) -> list
     out = []
     for index in range(first, first + count):
         rng = np.random.default_rng([seed, PROJECTION_PART, ord(key), index])
-        truth, drawn = scenario_path(scenario, rng)
+        truth, drawn, log_level = scenario_path(scenario, rng)
         observed = truth.iloc[:OBSERVED]
         goal_total = int(truth[goal.contains(pd.Series(truth.index, index=truth.index))].sum())
         row: dict[str, Any] = {"path": index, "truth": goal_total, **drawn}
@@ -434,10 +475,21 @@ def projection_paths(key: str, first: int, count: int, seed: int = SEED) -> list
         if str(projected.name) != goal.label:
             raise RuntimeError(f"the projection's last row is {projected.name}, not {goal.label}")
         baseline = progress.baseline.count
+        told = (
+            None
+            if baseline is None
+            else stated_chance(
+                told_the_truth_chance(scenario, log_level, baseline, rng),
+                definition.chance_lowest,
+                definition.chance_highest,
+                definition.chance_step,
+            )
+        )
         row.update(
             baseline=baseline,
             outcome=int(baseline is not None and goal_total < baseline),
             chance=progress.baseline.probability,
+            told_chance=told,
             status=progress.baseline.status,
             central=float(projected["central"]),
             **{
@@ -458,6 +510,7 @@ def scenario_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     truth = np.array([r["truth"] for r in fitted], dtype=float)
     chance = np.array([r["chance"] for r in fitted], dtype=float)
     outcome = np.array([r["outcome"] for r in fitted], dtype=float)
+    told = np.array([r.get("told_chance", math.nan) for r in fitted], dtype=float)
     central = np.array([r["central"] for r in fitted], dtype=float)
     base = float(outcome.mean()) if len(outcome) else math.nan
     figures: dict[str, Any] = {
@@ -479,6 +532,8 @@ def scenario_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         brier_base=base * (1.0 - base),
         brier_skill=brier_skill(chance, outcome),
         spiegelhalter_z=spiegelhalter_z(chance, outcome),
+        told_brier_skill=brier_skill(told, outcome),
+        told_spiegelhalter_z=spiegelhalter_z(told, outcome),
         median_truth_over_central=float(np.median(truth / central)) if len(fitted) else math.nan,
     )
     statuses = {}
@@ -826,6 +881,8 @@ def report(results: dict[str, Any]) -> str:
                 _num(s["brier_skill"], 2),
                 _num(s["spiegelhalter_z"], 2),
                 _num(s["median_truth_over_central"], 2),
+                _num(s.get("told_brier_skill", math.nan), 2),
+                _num(s.get("told_spiegelhalter_z", math.nan), 2),
             ]
         )
     out.append(
@@ -842,9 +899,16 @@ def report(results: dict[str, Any]) -> str:
                 "skill",
                 "z",
                 "truth/central",
+                "told: skill",
+                "told: z",
             ],
             rows,
         )
+    )
+    out.append(
+        "  told: a forecaster told each path's true level to the end of the data and its world's "
+        "law after it, its chances stated as the page states them (the bar: no forecaster that "
+        "sees only the months can expect a better Brier score)"
     )
     rows = [
         [

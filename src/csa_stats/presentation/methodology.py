@@ -70,6 +70,27 @@ def projection_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def told_the_truth(results: dict[str, Any]) -> str:
+    """The Brier skill and z of a forecaster told each simulated path's truth, over the worlds,
+    as words: "0.31 to 0.88" and "−2.8 to 0.0" ("" when the run did not measure them)."""
+    worlds = [w for w in results["projection"].values() if "told_spiegelhalter_z" in w]
+    if not worlds:
+        return ""
+    skill = [w["told_brier_skill"] for w in worlds]
+    z = [w["told_spiegelhalter_z"] for w in worlds]
+
+    def signed(value: float) -> str:
+        return f"{value:.1f}".replace("-", "\u2212") if round(value, 1) != 0 else "0.0"
+
+    return (
+        "A forecaster told each simulated area's true level up to the end of the data, and its "
+        "world's law after it, with its chances stated the same way, would have had a Brier "
+        f"skill of {min(skill):.2f} to {max(skill):.2f} (no forecaster could expect more) and a z "
+        f"of {signed(min(z))} to {signed(max(z))} across these worlds (so the way a chance is "
+        "stated does not by itself push z beyond \u00b13)."
+    )
+
+
 #: The statuses, in the order a reader meets them.
 STATUSES = ("on track", "at risk", "off track")
 
@@ -158,6 +179,7 @@ def substitutions() -> dict[str, str]:
             change_test_table="The calibration run (`make calibrate`) has not been made.",
             projection_table="",
             status_table="",
+            told_the_truth="",
             backtest="",
             targets_met="..",
         )
@@ -177,6 +199,7 @@ def substitutions() -> dict[str, str]:
         change_test_table=change_test_table(results),
         projection_table=projection_table(results),
         status_table=status_table(results),
+        told_the_truth=told_the_truth(results),
         backtest=backtest,
         targets_met=f"{met} of {len(targets)}",
         series_per_cell=f"{settings['series_per_cell']:,}",
