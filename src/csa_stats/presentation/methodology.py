@@ -24,6 +24,12 @@ def _pct(value: float | None, digits: int = 0) -> str:
     return f"{100.0 * value:.{digits}f}%"
 
 
+def _signed(value: float, digits: int) -> str:
+    """A figure with a true minus sign, and no "-0.0": ``-0.08`` -> ``"\u22120.08"``."""
+    text = f"{value:.{digits}f}"
+    return "0." + "0" * digits if float(text) == 0 else text.replace("-", "\u2212")
+
+
 def _range(grid: tuple[float, ...]) -> str:
     """``(0.01, ..., 0.32)`` -> ``"0.01 to 0.32"``."""
     return f"{min(grid):g} to {max(grid):g}"
@@ -63,9 +69,9 @@ def projection_table(results: dict[str, Any]) -> str:
     ]
     for figures in results["projection"].values():
         lines.append(
-            f"| {figures['label']} | {figures['paths']:,} | {_pct(figures['coverage_80'])} | "
-            f"{_pct(figures['coverage_95'])} | {figures['brier_skill']:.2f} | "
-            f"{figures['spiegelhalter_z']:.1f} |"
+            f"| {figures['label']} | {figures['paths']:,} | {_pct(figures['coverage_80'], 1)} | "
+            f"{_pct(figures['coverage_95'], 1)} | {_signed(figures['brier_skill'], 2)} | "
+            f"{_signed(figures['spiegelhalter_z'], 1)} |"
         )
     return "\n".join(lines)
 
@@ -79,14 +85,11 @@ def told_the_truth(results: dict[str, Any]) -> str:
     skill = [w["told_brier_skill"] for w in worlds]
     z = [w["told_spiegelhalter_z"] for w in worlds]
 
-    def signed(value: float) -> str:
-        return f"{value:.1f}".replace("-", "\u2212") if round(value, 1) != 0 else "0.0"
-
     return (
         "A forecaster told each simulated area's true level up to the end of the data, and its "
         "world's law after it, with its chances stated the same way, would have had a Brier "
         f"skill of {min(skill):.2f} to {max(skill):.2f} (no forecaster could expect more) and a z "
-        f"of {signed(min(z))} to {signed(max(z))} across these worlds (so the way a chance is "
+        f"of {_signed(min(z), 1)} to {_signed(max(z), 1)} across these worlds (so the way a chance is "
         "stated does not by itself push z beyond \u00b13)."
     )
 
