@@ -160,3 +160,42 @@ def test_the_projection_caveat_says_how_often_the_status_came_true(rising, falli
         f"In those simulations, areas called on track met the goal in {round(100 * min(shares))}% to "
         f"{round(100 * max(shares))}% of cases, depending on how their series moved."
     )
+
+
+def test_the_plan_summary_counts_its_priorities_in_words_and_its_statuses() -> None:
+    from csa_stats.chapters.plan_on_a_page import summary
+
+    rows = {
+        "one": pd.DataFrame(
+            {"objective": ["A", "A", "B"], "status": ["improving", "worsening", "improving"]}
+        ),
+        "two": pd.DataFrame({"objective": ["C", "D"], "status": ["no clear change", "no measure"]}),
+    }
+    assert summary(rows) == (
+        ":::{container} csa-verdict\nThe plan's two priorities have 4 objectives, followed "
+        "through 4 measures: 2 improving, 1 no clear change, 1 worsening; 1 objective has no "
+        "measure in the data.\n:::\n"
+    )
+    single = {"one": rows["one"]}
+    assert "The plan's one priority has 2 objectives, followed through 3 measures: 2 improving, " \
+        "1 worsening.\n" in summary(single)  # fmt: skip
+
+
+def test_the_most_recorded_offences_are_counted_from_the_data(make_incidents, area, tmp_path):
+    from csa_stats.chapters import key_findings
+    from csa_stats.chapters.context import Chapter
+    from csa_stats.edition import in_memory
+    from csa_stats.params import parse_parameters
+    from csa_stats.sources.population import read_population
+
+    # 2024/25: three offences recorded (shoplifting twice), so three, not ten, are shown
+    ward = next(iter(area.wards))
+    rows = [("2024-05", "46", ward)] * 2 + [("2024-06", "8N", ward), ("2024-07", "28", ward)]
+    params = parse_parameters({"period_end": "2025-03"})
+    ch = Chapter(in_memory(params, area, make_incidents(rows), read_population(area)), tmp_path)
+    text = key_findings.offences_section(ch)
+    assert (
+        f":alt: Bar chart of the three most recorded offences in {area.name} in 2024/25. " in text
+    )
+    assert "The three most recorded offences, 2024/25 against 2023/24" in text
+    assert " ten " not in text

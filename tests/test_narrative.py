@@ -162,3 +162,14 @@ def test_why_two_like_changes_get_different_verdicts_each_branch() -> None:
     assert why_verdicts_differ(unclear_crime, more, 12) == ""
     assert why_verdicts_differ(crime, ("ASB", Change(12, 19, 0.3)), 12) == ""
     assert why_verdicts_differ(crime, ("ASB", Change(490, 500, 0.7, dispersion=3.0)), 12) == ""
+
+
+def test_a_count_is_in_words_to_nine_and_in_figures_from_ten() -> None:
+    from csa_stats.presentation.narrative import counted
+
+    assert counted(1, "priority", "priorities") == "one priority"
+    assert counted(3, "priority", "priorities") == "three priorities"
+    assert counted(9, "offence") == "nine offences"
+    assert counted(10, "offence") == "10 offences"
+    assert counted(1200, "offence") == "1,200 offences"
+    assert counted(0, "offence") == "0 offences"

@@ -123,14 +123,19 @@ def trend_section(ch: Chapter) -> str:
     )
 
 
+#: How many offences the chart and table of the most recorded show (fewer if fewer were recorded).
+TOP_OFFENCES = 10
+
+
 def offences_section(ch: Chapter) -> str:
-    """The ten most recorded offences, chart and table."""
-    top = measures.top_offences(ch.incidents, ch.params, n=10)
+    """The most recorded offences (:data:`TOP_OFFENCES` of them), chart and table."""
+    top = measures.top_offences(ch.incidents, ch.params, n=TOP_OFFENCES)
     p, c = ch.params.period, ch.params.comparison
     first = top.index[0]
+    most = narrative.counted(len(top), "most recorded offence")
     title = f"{first} was the most recorded offence in {p.label}"
     alt = (
-        f"Bar chart of the ten most recorded offences in {ch.area.name} in {p.label}. "
+        f"Bar chart of the {most} in {ch.area.name} in {p.label}. "
         + "; ".join(f"{name}: {fmt_count(row['current'])}" for name, row in top.iterrows())
         + "."
     )
@@ -140,13 +145,13 @@ def offences_section(ch: Chapter) -> str:
         "top-offences",
         top[["current"]].rename(columns={"current": "offences"}),
         alt,
-        f"The ten most recorded offences in {ch.area.name}, {p.label}.",
+        f"The {most} in {ch.area.name}, {p.label}.",
         ch.out_dir,
     )
     table_block = publish_table(
         top,
         name="top-offences-table",
-        caption=f"The ten most recorded offences, {p.label} against {c.label}",
+        caption=f"The {most}, {p.label} against {c.label}",
         columns={
             "current": (p.label, fmt_count),
             "share_pct": ("Share of total recorded crime", fmt_pct),

@@ -16,6 +16,7 @@ from csa_stats.analysis.indicators import latest_changes
 from csa_stats.analysis.measures import load_change_policy
 from csa_stats.analysis.plan import load_plan, plan_rows
 from csa_stats.chapters.context import Chapter
+from csa_stats.presentation.narrative import counted
 from csa_stats.presentation.sparklines import sparkline
 from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
 from csa_stats.presentation.text import md_text
@@ -83,7 +84,8 @@ def summary(rows: dict[str, pd.DataFrame]) -> str:
     )
     return (
         ":::{container} csa-verdict\n"
-        f"The plan's three priorities have {objectives} objectives, followed through "
+        f"The plan's {counted(len(rows), 'priority', 'priorities')} "
+        f"{'have' if len(rows) != 1 else 'has'} {objectives} objectives, followed through "
         f"{int((every['status'] != 'no measure').sum())} measures: "
         + ", ".join(parts)
         + rest

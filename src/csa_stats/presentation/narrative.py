@@ -228,6 +228,26 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """A count and its noun as the style guides write them (ONS and GOV.UK): one to nine in words,
+    10 and above in figures; the noun singular for one.
+
+    Examples
+    --------
+    >>> counted(3, "priority", "priorities")
+    'three priorities'
+    >>> counted(1, "offence")
+    'one offence'
+    >>> counted(10, "offence")
+    '10 offences'
+    """
+    number = _NUMBER_WORDS[count - 1] if 1 <= count <= 9 else f"{count:,}"
+    return f"{number} {singular if count == 1 else plural or singular + 's'}"
+
+
 def many_tests_caveat(tested: int, false_alarm_rate: float) -> str:
     """Why one clear change among many measures is weak evidence on its own, at the test's real
     false-alarm rate (measured by ``make calibrate`` on series that vary as real ones do).
