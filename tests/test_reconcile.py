@@ -58,13 +58,31 @@ def test_2024_25_sets_the_published_change_and_ward_shares_beside_the_editions(a
     assert (table["unit"] == "percent").all()
     assert table.loc["ward_share_henley_2024_25", "geography"] == HENLEY
     assert "ward shares are of its local TRC" in table.loc["ward_share_henley_2024_25", "reasons"]
+    # as the data page writes them: published, this edition, difference (points for percentages)
+    assert result.figures() == [
+        ("\u22127.0%", "0.0%", "+7.0 points"),
+        ("23.3%", "60.0%", "+36.7 points"),
+        ("8.0%", "15.0%", "+7.0 points"),
+        ("7.9%", "25.0%", "+17.1 points"),
+    ]
 
 
 def test_2023_24_counts_and_says_when_the_edition_lacks_the_months_a_change_needs(
     area: Area,
 ) -> None:
-    table = reconcile(two_years(), area, "2024-03").table.set_index("figure_id")
+    result = reconcile(two_years(), area, "2024-03")
+    table = result.table.set_index("figure_id")
     assert list(table.index) == ["trc_2023_24", "asb_change_2023_24"]
+    # 36,109 / 38,509 = 93.77%; the ASB change is not in the edition, so nothing beside it
+    assert result.figures() == [
+        ("38,509", "2,400", "\u221236,109, \u221293.8%"),
+        ("22.6%", None, None),
+    ]
+    label, period = table.loc["asb_change_2023_24", ["label", "period"]]
+    assert result.lines()[1] == (
+        f"{label}, {period}: published 22.6%; not in this edition "
+        "(the edition does not cover 2022-04 to 2023-03)"
+    )
     trc = table.loc["trc_2023_24"]
     assert (trc["published"], trc["edition"], trc["difference"]) == (38_509, 2_400, -36_109)
     assert trc["difference_pct"] == pytest.approx(-36_109 / 38_509 * 100)

@@ -265,24 +265,38 @@ class Reconciliation:
     table: pd.DataFrame
     message: str | None = None
 
+    def figures(self) -> list[tuple[str, str | None, str | None]]:
+        """Each row's published figure, the edition's and their difference, as the pages write
+        them (``("38,509", "41,205", "+2,696, +7.0%")``; a percentage's difference in points);
+        the edition's and the difference are ``None`` for a figure not in this edition."""
+        out: list[tuple[str, str | None, str | None]] = []
+        for _, r in self.table.iterrows():
+            published = _fmt(r["published"], r["unit"])
+            if pd.isna(r["edition"]):
+                out.append((published, None, None))
+            elif r["unit"] == "percent":
+                difference = f"{_signed(r['difference'], '.1f')} points"
+                out.append((published, _fmt(r["edition"], r["unit"]), difference))
+            else:
+                difference = (
+                    f"{_signed(r['difference'], ',.0f')}, {_signed(r['difference_pct'], '.1f')}%"
+                )
+                out.append((published, _fmt(r["edition"], r["unit"]), difference))
+        return out
+
     def lines(self) -> list[str]:
         """Each row as a sentence (or the message)."""
         if self.message:
             return [self.message]
         out = []
-        for _, r in self.table.iterrows():
-            text = f"{r['label']}, {r['period']}: published {_fmt(r['published'], r['unit'])}"
-            if pd.isna(r["edition"]):
+        for (_, r), (published, edition, difference) in zip(
+            self.table.iterrows(), self.figures(), strict=True
+        ):
+            text = f"{r['label']}, {r['period']}: published {published}"
+            if edition is None:
                 out.append(f"{text}; not in this edition ({r['note']})")
-                continue
-            text += f", this edition {_fmt(r['edition'], r['unit'])}"
-            if r["unit"] == "percent":
-                text += f" ({_signed(r['difference'], '.1f')} points)"
             else:
-                text += (
-                    f" ({_signed(r['difference'], ',.0f')}, {_signed(r['difference_pct'], '.1f')}%)"
-                )
-            out.append(text)
+                out.append(f"{text}, this edition {edition} ({difference})")
         return out
 
 
@@ -309,7 +323,10 @@ def _signed(value: float, spec: str) -> str:
 
 
 def _fmt(value: float, unit: str) -> str:
-    return f"{value:.1f}%" if unit == "percent" else f"{value:,.0f}"
+    """A figure as the pages write it: a percentage to one decimal, a count with thousands
+    separators, a negative with a true minus."""
+    text = f"{value:.1f}%" if unit == "percent" else f"{value:,.0f}"
+    return text.replace("-", "\u2212", 1)
 
 
 def reconcile(

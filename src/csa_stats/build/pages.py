@@ -78,17 +78,15 @@ def reconciliation(edition: Edition, csv_name: str) -> tuple[str, pd.DataFrame]:
         "| Figure | Period | Published | This edition | Difference | Why they differ |",
         "|---|---|--:|--:|--:|---|",
     ]
-    for line, (_, r) in zip(found.lines(), found.table.iterrows(), strict=True):
-        published, _, rest = line.partition(": published ")[2].partition(", this edition ")
-        ours, _, difference = rest.partition(" (")
-        if pd.isna(r["edition"]):
-            published, ours, difference = published.split(";")[0], "not in this edition", ""
+    for (_, r), (published, ours, difference) in zip(
+        found.table.iterrows(), found.figures(), strict=True
+    ):
         cells = [
             f"{r['label']} ({r['note']})" if r["note"] else str(r["label"]),
             str(r["period"]),
             published,
-            ours,
-            difference.rstrip(")"),
+            "not in this edition" if ours is None else ours,
+            difference or "",
             f"{_why_they_differ(edition, r['reasons'])}. Source: {r['source']}",
         ]
         rows.append("| " + " | ".join(md_text(c) for c in cells) + " |")
