@@ -21,6 +21,7 @@ from csa_stats.reference.geography import LSOA11_FILE, TABLE_FILE, resolve_area
 from csa_stats.sources.force_sample import WEST_MIDLANDS, write_force_months
 
 from .independent_count import count, read_places
+from .test_site_browser import browser  # noqa: F401 (a fixture)
 
 #: Three years of a force's files; the period is the last twelve months, the baseline 2023.
 MONTHS = [str(p) for p in pd.period_range("2022-04", "2025-03", freq="M")]
@@ -104,13 +105,20 @@ def test_the_workflows_dry_run_plans_one_job_for_every_area_of_the_force(
     assert not (tmp_path / "sites").exists()
 
 
-@pytest.mark.build
-def test_the_workflow_builds_two_areas_whose_sites_count_what_the_files_hold(
-    files: Path, tmp_path: Path, period_counts
-) -> None:
-    sites = tmp_path / "sites"
+@pytest.fixture(scope="module")
+def two_sites(files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Solihull's and Wolverhampton's sites and their index, built by the workflow."""
+    sites = tmp_path_factory.mktemp("two") / "sites"
     done = _snakemake(files, sites, config=("areas=Solihull,Wolverhampton",))
     assert done.returncode == 0, done.stderr[-3000:]
+    return sites
+
+
+@pytest.mark.build
+def test_the_workflow_builds_two_areas_whose_sites_count_what_the_files_hold(
+    two_sites: Path, period_counts
+) -> None:
+    sites = two_sites
     index = (sites / "index.html").read_text()
     for name, lad in (("Solihull", "E08000029"), ("Wolverhampton", "E08000031")):
         key = resolve_area(lad).key
@@ -127,6 +135,17 @@ def test_the_workflow_builds_two_areas_whose_sites_count_what_the_files_hold(
     table = pd.read_csv(sites / "areas.csv").set_index("lad_code")
     assert table.loc["E08000029", "recorded_crime"] == period_counts["E08000029"].crimes
     assert table.loc["E08000031", "asb"] == period_counts["E08000031"].asb
+    # the funnel plot's alt text gives each area's rate, per 1,000 of its Census 2021 population
+    population = pd.read_csv(paths.reference_file(paths.PEER_POPULATION)).set_index("lad_code")
+    alt = re.search(r'<img src="funnel.svg" alt="([^"]*)"', index)
+    assert alt, "no funnel plot on the index"
+    for name, lad in (("Solihull", "E08000029"), ("Wolverhampton", "E08000031")):
+        rate = 1000 * period_counts[lad].crimes / population.loc[lad, "population"]
+        assert f"{name} {rate:,.1f}" in alt[1]
+    # and ends with the finding its title states (the words are tested in test_narrative)
+    assert alt[1].endswith(("by more than chance.", "within the range chance allows."))
+    svg = (sites / "funnel.svg").read_text()
+    assert "<text" in svg and "Recorded crime per 1,000 residents:" in svg  # text kept as text
 
 
 def _download(site: Path, name: str) -> str:
@@ -134,3 +153,31 @@ def _download(site: Path, name: str) -> str:
     found = sorted((site / "_downloads").rglob(name))
     assert found, name
     return str(found[0].relative_to(site / "_downloads"))
+
+
+@pytest.mark.build
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_the_index_of_the_areas_passes_the_accessibility_engine_and_fits_a_phone(
+    two_sites: Path,
+    browser,  # noqa: F811 (a fixture)
+    viewport: tuple[int, int],
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    width, height = viewport
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto((two_sites / "index.html").as_uri())
+    found = Axe().run(page).response["violations"]
+    serious = [
+        f"{v['id']} ({v['impact']})" for v in found if v["impact"] in {"serious", "critical"}
+    ]
+    # the page never scrolls sideways: the table scrolls in its own region
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    # the phone is shown the phone layout of the funnel plot
+    shown = page.evaluate("document.querySelector('figure img').currentSrc")
+    context.close()
+    assert not serious, serious
+    assert overflow <= 0
+    assert shown.endswith("funnel-phone.svg" if width < 600 else "/funnel.svg")

@@ -173,3 +173,16 @@ def test_a_count_is_in_words_to_nine_and_in_figures_from_ten() -> None:
     assert counted(10, "offence") == "10 offences"
     assert counted(1200, "offence") == "1,200 offences"
     assert counted(0, "offence") == "0 offences"
+
+
+def test_a_funnel_plots_title_names_the_areas_beyond_its_limits() -> None:
+    from csa_stats.presentation.narrative import funnel_finding
+
+    where = {"Birmingham": "above", "Solihull": "below", "Dudley": "within", "Walsall": "below"}
+    assert funnel_finding(where, "Recorded crime per 1,000 residents") == (
+        "Recorded crime per 1,000 residents: Birmingham is above the force-wide rate by more "
+        "than chance; Solihull and Walsall are below the force-wide rate by more than chance"
+    )
+    assert funnel_finding({"Dudley": "within"}, "ASB") == (
+        "ASB: every area's rate is within the range chance allows"
+    )

@@ -194,8 +194,8 @@ def write_index(
     output.mkdir(parents=True, exist_ok=True)
     # each file written whole (the sites beside it are each published whole by their builds)
     atomic_write(output / "areas.csv", lambda tmp: table.to_csv(tmp, index=False))
-    figure = _funnel(table, populations, output)
-    write_text(output / "index.html", _page(editions, table, figure, populations, built))
+    funnel = _funnel(table, populations, output)
+    write_text(output / "index.html", _page(editions, table, funnel, populations, built))
     write_text(
         output / paths.SITE_MARKER,
         json.dumps({"index": sorted(codes), "version": __version__}, indent=1),
@@ -203,14 +203,21 @@ def write_index(
     return output / "index.html"
 
 
-def _funnel(table: pd.DataFrame, populations: pd.DataFrame, out: Path) -> str | None:
-    """The funnel plot of recorded crime per 1,000 residents, when every area's population is
-    known; its file name, or ``None``."""
+#: What the index's funnel plot shows, and the files it is written to (its data beside, as CSV).
+FUNNEL_SUBJECT = "Recorded crime per 1,000 residents"
+FUNNEL_FILE, FUNNEL_PHONE_FILE = "funnel.svg", "funnel-phone.svg"
+
+
+def _funnel(table: pd.DataFrame, populations: pd.DataFrame, out: Path) -> pd.DataFrame | None:
+    """The funnel plot of recorded crime per 1,000 residents (:data:`FUNNEL_FILE`), when every
+    area's population is known, its title the finding; its table
+    (:func:`csa_stats.analysis.peers.funnel`), or ``None``."""
     # drawing's libraries imported here: a build of one area (csa-stats build) never needs them
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from csa_stats.analysis import peers
-    from csa_stats.presentation import charts
+    from csa_stats.presentation import charts, narrative
 
     known = table[table["lad_code"].isin(populations.index)]
     if len(known) < 2 or len(known) < len(table):
@@ -218,26 +225,27 @@ def _funnel(table: pd.DataFrame, populations: pd.DataFrame, out: Path) -> str | 
     counts = known.set_index("area")["recorded_crime"]
     population = populations.loc[known["lad_code"], "population"].set_axis(counts.index)
     rates, curve = peers.funnel(counts, population)
-    fig = charts.funnel_chart(
-        rates,
-        curve,
-        "",
-        "Recorded crime per 1,000 residents: each area beside the force-wide rate",
-        "Per 1,000 residents",
+    finding = narrative.funnel_finding(rates["outside"].to_dict(), FUNNEL_SUBJECT)
+    subtitle = (
+        "Each area's rate against its population, with the 95% and 99.8% control limits around "
+        "the force-wide rate"
     )
-    atomic_write(
-        out / "funnel.svg",
-        lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}, bbox_inches="tight"),
-    )
+    fig = charts.funnel_chart(rates, curve, "", finding, "Per 1,000 residents")
+    phone = charts.phone_version(fig, finding, subtitle)  # shown instead on a narrow screen
+    phone.axes[0].xaxis.set_major_locator(MaxNLocator(4))  # populations' labels are wide
+    charts.save_svg(phone, out / FUNNEL_PHONE_FILE)
+    charts.add_subtitle(fig, subtitle)
+    charts.save_svg(fig, out / FUNNEL_FILE)
     plt.close(fig)
+    plt.close(phone)
     atomic_write(out / "funnel.csv", lambda tmp: rates.round(3).rename_axis("area").to_csv(tmp))
-    return "funnel.svg"
+    return rates
 
 
 def _page(
     editions: list[Edition],
     table: pd.DataFrame,
-    figure: str | None,
+    funnel: pd.DataFrame | None,
     populations: pd.DataFrame,
     built: dt.date,
 ) -> str:
@@ -255,15 +263,22 @@ def _page(
         "</tr>"
         for r in table.itertuples()
     )
-    if figure:
+    if funnel is not None:
+        from csa_stats.presentation.narrative import funnel_finding
+
         alt = (
             "Funnel plot of recorded crime per 1,000 residents against population for "
-            f"{len(table)} local authorities, {p.label}, with 95% and 99.8% control limits "
-            "around the force-wide rate."
+            f"{len(funnel)} local authorities, {p.label}, with 95% and 99.8% control limits "
+            "around the force-wide rate: "
+            + "; ".join(f"{name} {row['rate']:,.1f}" for name, row in funnel.iterrows())
+            + f". The force-wide rate is {funnel['pooled_rate'].iloc[0]:,.1f}. "
+            + funnel_finding(funnel["outside"].to_dict(), FUNNEL_SUBJECT)
+            + "."
         )
         source = e(str(populations["source"].iloc[0]))
         comparison = (
-            f'<figure><img src="{figure}" alt="{e(alt)}" width="100%">'
+            f'<figure><picture><source media="(max-width: 599.98px)" srcset="{FUNNEL_PHONE_FILE}">'
+            f'<img src="{FUNNEL_FILE}" alt="{e(alt)}" width="100%"></picture>'
             f"<figcaption>Recorded crime per 1,000 residents, {e(p.label)}. Populations: "
             f'{source}. <a href="funnel.csv">The plot\'s data (CSV)</a>. An illustrative '
             "comparison: these authorities differ in ways the plot does not adjust for."
@@ -290,11 +305,14 @@ def _page(
 body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
   color: #1a1a1a; line-height: 1.5; }}
 table {{ border-collapse: collapse; width: 100%; }}
+.scroll {{ overflow-x: auto; }}
+.scroll:focus {{ outline: 3px solid #1a1a1a; outline-offset: 2px; }}
 th, td {{ border-bottom: 1px solid #767676; padding: 0.4rem; text-align: right; }}
 th[scope="row"], thead th:first-child {{ text-align: left; }}
 a {{ color: #0b4f8a; }}
 a:focus {{ outline: 3px solid #1a1a1a; outline-offset: 2px; }}
 img {{ max-width: 100%; height: auto; }}
+figure {{ margin: 1rem 0; }}
 </style>
 </head>
 <body>
@@ -304,8 +322,9 @@ img {{ max-width: 100%; height: auto; }}
 built {built:%d %B %Y} with csa-stats {__version__}. Data: police.uk street-level records
 (crime and anti-social behaviour as recorded by the police).</p>
 {notice}
+<div class="scroll" role="region" aria-labelledby="areas-caption" tabindex="0">
 <table>
-<caption>Recorded crime and ASB reports by area, {e(p.label)} against {e(c.label)}.
+<caption id="areas-caption">Recorded crime and ASB reports by area, {e(p.label)} against {e(c.label)}.
 <a href="areas.csv">The table as CSV</a>.</caption>
 <thead><tr><th scope="col">Area</th><th scope="col">Recorded crime, {e(p.label)}</th>
 <th scope="col">Recorded crime, {e(c.label)}</th><th scope="col">ASB reports, {e(p.label)}</th>
@@ -314,6 +333,7 @@ built {built:%d %B %Y} with csa-stats {__version__}. Data: police.uk street-leve
 {rows}
 </tbody>
 </table>
+</div>
 <h2>The areas side by side</h2>
 {comparison}
 </main>

@@ -228,6 +228,30 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def funnel_finding(where: dict[str, str], subject: str) -> str:
+    """A funnel plot's finding, as its title: which areas lie beyond its widest control limits.
+
+    ``where`` gives each area's place (``"above"``, ``"below"`` or ``"within"``, as
+    :func:`csa_stats.analysis.peers.funnel` says); ``subject`` is what is plotted.
+
+    Examples
+    --------
+    >>> funnel_finding({"A": "above", "B": "within", "C": "above"}, "Recorded crime")
+    'Recorded crime: A and C are above the force-wide rate by more than chance'
+    >>> funnel_finding({"A": "within", "B": "within"}, "Recorded crime")
+    "Recorded crime: every area's rate is within the range chance allows"
+    """
+    parts = []
+    for side in ("above", "below"):
+        names = [name for name, place in where.items() if place == side]
+        if names:
+            verb = "is" if len(names) == 1 else "are"
+            parts.append(f"{listed(names)} {verb} {side} the force-wide rate by more than chance")
+    if not parts:
+        return f"{subject}: every area's rate is within the range chance allows"
+    return f"{subject}: {'; '.join(parts)}"
+
+
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
