@@ -199,3 +199,44 @@ def test_the_most_recorded_offences_are_counted_from_the_data(make_incidents, ar
     )
     assert "The three most recorded offences, 2024/25 against 2023/24" in text
     assert " ten " not in text
+
+
+def test_the_projection_charts_title_states_the_status_and_the_chance_in_words(falling) -> None:
+    at_risk = dataclasses.replace(falling.baseline, probability=0.45, status="at risk")
+    assert sv.chart_title(dataclasses.replace(falling, baseline=at_risk)) == (
+        "Serious violence is at risk: it is a realistic possibility (about 45%) that 2030 is "
+        "below 2020"
+    )
+    off = dataclasses.replace(falling.baseline, probability=0.15, status="off track")
+    assert sv.chart_title(dataclasses.replace(falling, baseline=off)) == (
+        "Serious violence is off track: it is highly unlikely (about 15%) that 2030 is below 2020"
+    )
+
+
+def test_the_status_rule_states_the_thresholds_it_was_given(falling) -> None:
+    assert sv.rule_sentence(dataclasses.replace(falling, on_track=0.9, off_track=0.1)) == (
+        "Status rule: **on track** when the chance of finishing the goal year below the baseline "
+        "is at least 90%; **off track** when it is 10% or less; **at risk** in between."
+    )
+
+
+def test_how_the_projection_was_made_is_said_with_the_fits_figures(falling) -> None:
+    import math
+
+    # a drift of -3.0% a year with a standard error of 0.01 on the log scale: the 95% interval is
+    # 0.97 * exp(-/+ 1.96 * 0.01) - 1 = -4.9% to -1.1%
+    fit = dataclasses.replace(
+        falling.fit, volatility=0.12, drift=math.log(0.97), drift_se=0.01, drift_probability=0.42
+    )
+    sentence = sv.model_sentence(dataclasses.replace(falling, fit=fit, simulations=1000, seed=7))
+    assert sentence == (
+        "The projection comes from a structural time-series model of the logarithm of the monthly "
+        "counts from April 2017 to March 2025 (96 months, all of them): a level that wanders (by "
+        "about 0.12 a year on the log scale), a trend that can turn, and the month of the year, "
+        "averaged over every size of wander and turn the months support, beside a model with no "
+        "trend (the months give a trend a 42% chance). With a trend, at the end of the data its "
+        "underlying change is \u22123.0% a year (95% interval \u22124.9% to \u22121.1%). It "
+        "simulates every month to December 2030 1,000 times (seed 7), so the intervals widen with "
+        "the years ahead. The chance of meeting the goal is the share of simulations whose 2030 "
+        "total is below the 2020 total, stated between 5% and 95%, to the nearest 5 points."
+    )
