@@ -240,3 +240,44 @@ def test_how_the_projection_was_made_is_said_with_the_fits_figures(falling) -> N
         "the years ahead. The chance of meeting the goal is the share of simulations whose 2030 "
         "total is below the 2020 total, stated between 5% and 95%, to the nearest 5 points."
     )
+
+
+def test_a_withheld_count_is_said_without_giving_it_away() -> None:
+    current = pd.Series({"current": 0, "current_withheld": True, "previous_withheld": False})
+    assert priority._withheld_sentence("Modern slavery", current, "offences", "2024/25") == (
+        "Modern slavery: withheld in 2024/25 (a count from 1 to 4, which could identify a victim)."
+    )
+    earlier = pd.Series({"current": 12, "current_withheld": False, "previous_withheld": True})
+    assert priority._withheld_sentence("Modern slavery", earlier, "offences", "2024/25") == (
+        "Modern slavery: 12 offences in 2024/25; the comparison period's count, from 1 to 4, is "
+        "withheld (it could identify a victim), and with it the change."
+    )
+
+
+def _profile(male: int, female: int, ages: dict[str, int]) -> pd.DataFrame:
+    rows = [("Sex", "male", male), ("Sex", "female", female)]
+    rows += [("Age band", band, n) for band, n in ages.items()]
+    profile = pd.DataFrame(rows, columns=["group", "value", "victims"])
+    totals = profile.groupby("group")["victims"].transform("sum")
+    profile["share_pct"] = 100 * profile["victims"] / totals
+    return profile
+
+
+def test_the_victims_profile_in_words_from_published_cells_only() -> None:
+    # 60 of 100 victims male; ages 10 + 30 + 40 + 20 = 100: 25-34 most common (40%), 40% under 25
+    profile = _profile(60, 40, {"10-15": 10, "18-24": 30, "25-34": 40, "35-44": 20})
+    shown = pd.Series(False, index=profile.index)
+    assert priority._victim_sentence(profile, shown) == (
+        "60.0% of victims were male; the most common age band was 25-34 (40.0%); 40.0% were "
+        "under 25"
+    )
+    # a withheld age cell: no band is named (it would bound the withheld one)
+    hidden = shown.copy()
+    hidden[profile.index[profile["value"] == "10-15"]] = True
+    assert priority._victim_sentence(profile, hidden) == (
+        "60.0% of victims were male; the counts by age band are partly withheld (small counts)"
+    )
+    hidden[profile.index[profile["value"] == "male"]] = True
+    assert priority._victim_sentence(profile, hidden).startswith(
+        "the share of victims who were male is withheld (small counts); "
+    )

@@ -186,3 +186,12 @@ def test_a_funnel_plots_title_names_the_areas_beyond_its_limits() -> None:
     assert funnel_finding({"Dudley": "within"}, "ASB") == (
         "ASB: every area's rate is within the range chance allows"
     )
+
+
+def test_each_verdict_has_its_words() -> None:
+    from csa_stats.presentation.narrative import verdict_words
+
+    assert verdict_words(compare_counts(38_509, 42_867)) == "a clear fall"
+    assert verdict_words(compare_counts(3_600, 1_763)) == "a clear rise"
+    assert verdict_words(compare_counts(230, 200)) == "no clear change"
+    assert verdict_words(compare_counts(6, 8)) == "too few to judge a change"
