@@ -97,3 +97,26 @@ def test_a_sensitive_headline_series_with_small_months_is_not_charted(
     assert "{figure}" not in text
     assert not (tmp_path / "downloads" / "exploitation-trend.csv").exists()
     assert "the underlying change in hate crime is" in text
+
+
+def test_a_wards_change_is_not_given_as_a_percentage_of_a_handful(
+    make_incidents, area, tmp_path
+) -> None:
+    from csa_stats.chapters import wards
+    from csa_stats.chapters.context import Chapter
+    from csa_stats.edition import in_memory
+    from csa_stats.sources.population import read_population
+
+    # robberies (34B): Henley 18 then 10 (too few: no percentage); Foleshill 30 then 45 (+50.0%)
+    rows = [("2023-05", "34B", HENLEY)] * 18 + [("2024-05", "34B", HENLEY)] * 10
+    rows += [("2023-06", "34B", FOLESHILL)] * 30 + [("2024-06", "34B", FOLESHILL)] * 45
+    params = parse_parameters({"period_end": "2025-03"})
+    ch = Chapter(in_memory(params, area, make_incidents(rows), read_population(area)), tmp_path)
+    block = wards.changes_section(ch)
+    henley = next(line for line in block.splitlines() if line.startswith("| Henley |"))
+    foleshill = next(line for line in block.splitlines() if line.startswith("| Foleshill |"))
+    assert "44.4" not in henley and r"| \.. |" in henley  # 10 against 18: not -44.4%
+    assert "+50.0%" in foleshill
+    assert "not given, as fewer than 20 were recorded in one of the periods" in block
+    csv = pd.read_csv(tmp_path / "downloads" / "ward-changes.csv").set_index("ward")
+    assert (csv.loc["Henley", "robbery"], csv.loc["Foleshill", "robbery"]) == ("..", "50.0")

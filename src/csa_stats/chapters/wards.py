@@ -4,7 +4,6 @@ them: the rate and the change)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import pandas as pd
@@ -14,7 +13,9 @@ from csa_stats.analysis.disclosure import is_sensitive, protect_breakdown
 from csa_stats.chapters.common import ward_map
 from csa_stats.chapters.context import Chapter
 from csa_stats.params import Window
+from csa_stats.presentation import narrative
 from csa_stats.presentation.tables import (
+    NOT_GIVEN,
     fmt_count,
     fmt_pct,
     fmt_rate,
@@ -22,7 +23,7 @@ from csa_stats.presentation.tables import (
     publish_table,
 )
 from csa_stats.reference.definitions import availability, load_definitions
-from csa_stats.reference.policy import load_disclosure_policy
+from csa_stats.reference.policy import load_change_policy, load_disclosure_policy
 
 Formatter = Callable[[object], str]
 
@@ -74,16 +75,23 @@ def _columns(keys: list[str], fmt: Formatter) -> dict[str, tuple[str, Formatter]
     return {k: (definitions.measures[k].label, _withheld_or(fmt)) for k in keys}
 
 
-def _withheld_note(ch: Chapter) -> str:
-    labels = ", ".join(
-        load_definitions().measures[k].label.lower() for k in _keys(ch) if is_sensitive(k)
+def _withheld_note(ch: Chapter, table: pd.DataFrame) -> str:
+    """What is withheld at ward level and why; the withheld symbol is explained only when
+    ``table`` (the counts shown) has a withheld cell."""
+    labels = narrative.listed(
+        [load_definitions().measures[k].label.lower() for k in _keys(ch) if is_sensitive(k)]
     )
+    policy = (
+        f"Counts from 1 to 4 of {labels} are not published at ward level, in the tables or their "
+        "downloads, because they could identify a victim; nor are the next smallest counts that, "
+        "with the city's total, would let them be worked out (secondary suppression); nor the "
+        "rates and changes that would reveal them."
+    )
+    if not table.isna().any().any():
+        return f"\n{policy} None had to be withheld here.\n"
     return (
-        f"\n`{load_disclosure_policy().shown_as}`: withheld. Counts from 1 to 4 of {labels} are not published at ward "
-        "level, in the tables or their downloads, because they could identify a victim; nor are "
-        "the next smallest counts that, with the city's total, would let them be worked out "
-        "(secondary suppression); nor the rates and changes that would reveal them. A withheld "
-        "cell may hold any count, 0 included.\n"
+        f"\n`{load_disclosure_policy().shown_as}`: withheld. {policy} A withheld cell may hold any "
+        "count, 0 included.\n"
     )
 
 
@@ -121,7 +129,7 @@ def counts_section(ch: Chapter) -> str:
         out_dir=ch.out_dir,
         index_label="Ward",
         na_rep=load_disclosure_policy().shown_as,
-    ) + _withheld_note(ch)
+    ) + _withheld_note(ch, table)
 
 
 def rates_section(ch: Chapter) -> str:
@@ -172,16 +180,21 @@ def changes_section(ch: Chapter) -> str:
     """
     p, c = ch.params.period, ch.params.comparison
     current, previous = _safe_counts(ch, p), _safe_counts(ch, c)
-    percent = pd.DataFrame(index=current.index, columns=current.columns, dtype="Float64")
+    # the download: a change, or NOT_GIVEN (too few), or missing (withheld: written as its symbol)
+    percent = pd.DataFrame(index=current.index, columns=current.columns, dtype=object)
     shown = pd.DataFrame(
         load_disclosure_policy().shown_as, index=current.index, columns=current.columns
     )
+    fewest = load_change_policy().min_count
     for column in current.columns:
         for ward in current.index:
             now, before = current.at[ward, column], previous.at[ward, column]
             if pd.isna(now) or pd.isna(before):
                 continue
-            change = 100 * (int(now) - int(before)) / int(before) if before else math.nan
+            if min(int(now), int(before)) < fewest:  # a percentage of a handful: not given
+                percent.at[ward, column] = shown.at[ward, column] = NOT_GIVEN
+                continue
+            change = 100 * (int(now) - int(before)) / int(before)
             percent.at[ward, column] = change
             shown.at[ward, column] = fmt_signed_pct(change)
     return publish_table(
@@ -195,6 +208,7 @@ def changes_section(ch: Chapter) -> str:
         cells=_by_name(ch, shown),
     ) + (
         "\nNo ward's change is tested: with every ward and measure in one table, several would "
-        "look clear by chance alone (see the [methodology](../methodology.md)). `..`: not "
-        "available (none in the comparison period).\n"
+        "look clear by chance alone (see the [methodology](../methodology.md)). "
+        f"`{NOT_GIVEN}`: not given, as fewer than {fewest} were recorded in one of the periods "
+        "(a percentage of a handful says more about chance than about crime).\n"
     )

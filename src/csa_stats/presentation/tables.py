@@ -11,18 +11,21 @@ import pandas as pd
 from csa_stats.presentation.text import md_text
 from csa_stats.reference.policy import load_disclosure_policy
 
+#: A figure not given (missing, or too small to mean anything): the statistical convention.
+NOT_GIVEN = ".."
+
 
 def fmt_count(value: object) -> str:
     """``38509`` -> ``"38,509"``; missing -> ``".."`` (the statistical convention)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ".."
+        return NOT_GIVEN
     return f"{int(value):,}"  # type: ignore[call-overload]
 
 
 def fmt_signed_count(value: object) -> str:
     """``1107`` -> ``"+1,107"``; ``-4358`` -> ``"\u22124,358"``; missing -> ``".."``."""
     text = fmt_count(value)
-    if text == ".." or text == "0":
+    if text == NOT_GIVEN or text == "0":
         return text
     return text.replace("-", "\u2212") if text.startswith("-") else f"+{text}"
 
@@ -30,7 +33,7 @@ def fmt_signed_count(value: object) -> str:
 def fmt_pct(value: object, signed: bool = False) -> str:
     """``-10.14`` -> ``"\u221210.1%"``; ``-0.04`` -> ``"0.0%"``; missing -> ``".."``."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ".."
+        return NOT_GIVEN
     number = float(value)  # type: ignore[arg-type]
     if round(number, 1) == 0:  # no "-0.0%" (nor "+0.0%"): a change that rounds to none is none
         return "0.0%"
@@ -41,14 +44,14 @@ def fmt_pct(value: object, signed: bool = False) -> str:
 def fmt_rate(value: object) -> str:
     """A rate to one decimal place; missing -> ``".."``."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ".."
+        return NOT_GIVEN
     return f"{float(value):,.1f}"  # type: ignore[arg-type]
 
 
 def fmt_yes_no(value: object) -> str:
     """True -> ``"Yes"``; False -> ``"No"``; missing -> ``".."``."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ".."
+        return NOT_GIVEN
     return "Yes" if bool(value) else "No"
 
 
@@ -61,7 +64,7 @@ def fmt_verdict(value: object) -> str:
     """A change's verdict (:attr:`csa_stats.analysis.measures.Change.verdict`) for a table cell:
     ``"clear fall"`` -> ``"Yes: a fall"``; ``"no clear change"`` -> ``"No"``."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ".."
+        return NOT_GIVEN
     return {
         "clear fall": "Yes: a fall",
         "clear rise": "Yes: a rise",
@@ -86,7 +89,7 @@ def fmt_verdict_icon(value: object) -> str:
     ('▲ clear rise', '..')
     """
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ".."
+        return NOT_GIVEN
     return VERDICT_ICONS.get(str(value), str(value))
 
 
