@@ -22,6 +22,7 @@ def test_the_rules_in_force_are_read_from_the_configuration() -> None:
     assert figures["drift_volatility_range"] == "0.0025 to 0.08"
     assert figures["spc_limit"] == "2.66"
     assert figures["shift_run"] == "7" and figures["trend_run"] == "7"
+    assert figures["withheld_symbol"] == "[c]"  # data/reference/disclosure.yml
 
 
 def test_the_calibration_tables_hold_every_cell_of_the_run() -> None:
@@ -38,7 +39,7 @@ def test_the_calibration_tables_hold_every_cell_of_the_run() -> None:
 
 def test_every_substitution_the_pages_use_is_defined() -> None:
     figures = methodology.substitutions()
-    for page in ("methodology.md", "glossary.md"):
+    for page in ("methodology.md", "glossary.md", "how_to_read.md"):
         text = (paths.project_root() / "book" / page).read_text()
         for name in re.findall(r"\{\{\s*(\w+)\s*\}\}", text):
             assert name in figures, (page, name)
@@ -79,3 +80,35 @@ def test_the_told_the_truth_sentence_gives_the_ranges_over_the_worlds() -> None:
         "\u00b13)."
     )
     assert methodology.told_the_truth({"projection": {"a": {"brier_skill": 0.5}}}) == ""
+
+
+def test_the_calibration_tables_download_unrounded_with_every_row() -> None:
+    """Worked by hand: one cell of the change test and one world with two statuses given."""
+    results = {
+        "change_test": [{"phi": 2.6, "mean": 70, "fall": 0.2, "clear": 0.6513}],
+        "projection": {
+            "b": {
+                "label": "trend, NB phi 2.6",
+                "paths": 200,
+                "coverage_80": 0.89,
+                "coverage_95": 0.995,
+                "brier_skill": 0.5812,
+                "spiegelhalter_z": -3.521,
+                "statuses": {
+                    "on track": {"paths": 120, "goal_met": 0.9917},
+                    "at risk": {"paths": 80, "goal_met": 0.55},
+                },
+            }
+        },
+    }
+    tables = methodology.calibration_downloads(results)
+    assert set(tables) == set(methodology.DOWNLOADS)
+    assert tables["change_test"].iloc[0].tolist() == [2.6, 70, 0.2, 0.6513]
+    world = tables["projection"].iloc[0]
+    assert (world["coverage_95"], world["spiegelhalter_z"]) == (0.995, -3.521)
+    assert world.isna()["told_brier_skill"]  # not measured in this run
+    statuses = tables["statuses"].set_index("status")
+    assert statuses.loc["on track", ["paths", "goal_met"]].tolist() == [120, 0.9917]
+    assert statuses.loc["off track", "paths"] == 0  # every status has its row
+    empty = methodology.calibration_downloads(None)
+    assert all(len(t) == 0 and len(t.columns) for t in empty.values())

@@ -127,14 +127,20 @@ def write_config(staging: Path, edition: Edition, built: dt.date) -> None:
 
 def write_generated(generated: Path, edition: Edition, executed: Path, built: dt.date) -> None:
     """Write the generated pages the hand-written ones include: the edition's details, what the
-    data hold, its figures beside the published ones, and the front page's serious-violence box
-    (as its chapter wrote it; empty when the chapter wrote none)."""
+    data hold, its figures beside the published ones, the methodology's calibration tables as CSV,
+    and the front page's serious-violence box (as its chapter wrote it; empty when the chapter
+    wrote none)."""
     generated.mkdir(parents=True, exist_ok=True)
     write_text(generated / "build_info.md", build_info(edition, built))
     write_text(generated / "data_quality.md", data_statement(edition.incidents, edition.findings))
     text, table = reconciliation(edition, "reconciliation.csv")
     write_text(generated / "reconciliation.md", text)
     write_text(generated / "reconciliation.csv", table.to_csv(index=False))
+    from csa_stats.presentation import methodology
+
+    tables = methodology.calibration_downloads(methodology.calibration_results())
+    for key, name in methodology.DOWNLOADS.items():
+        write_text(generated / name, tables[key].to_csv(index=False))
     box = executed / paths.FRONT_PAGE_BOX
     write_text(
         generated / "serious_violence.md", box.read_text(encoding="utf-8") if box.is_file() else ""

@@ -144,9 +144,9 @@ def ward_ranking_section(
         alt,
         f"{what.capitalize()} per 1,000 residents by ward, {p.label}."
         + (
-            f" {centre}, the city centre, is highlighted: its residents are few beside the people "
-            "who visit, work and go out there, so its rate per resident overstates the risk to any "
-            "one person."
+            f" {centre}, the city centre, is highlighted: many more people visit, work and go out "
+            "there than live there, so its rate per resident overstates the risk to any one "
+            "person."
             if centre
             else ""
         ),

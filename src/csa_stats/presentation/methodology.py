@@ -11,11 +11,13 @@ import json
 import math
 from typing import Any
 
+import pandas as pd
+
 from csa_stats import paths
 from csa_stats.analysis import spc
 from csa_stats.analysis.measures import load_change_policy
 from csa_stats.reference.definitions import load_serious_violence
-from csa_stats.reference.policy import load_spc_rules
+from csa_stats.reference.policy import load_disclosure_policy, load_spc_rules
 
 
 def _pct(value: float | None, digits: int = 0) -> str:
@@ -35,7 +37,8 @@ def _range(grid: tuple[float, ...]) -> str:
     return f"{min(grid):g} to {max(grid):g}"
 
 
-def _results() -> dict[str, Any] | None:
+def calibration_results() -> dict[str, Any] | None:
+    """The calibration run (``data/reference/calibration.json``), or ``None`` if none was made."""
     path = paths.reference_file(paths.CALIBRATION)
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
@@ -133,7 +136,7 @@ def status_track_record(
     >>> status_track_record("at risk", run)
     (0.25, 0.6)
     """
-    results = _results() if results is None else results
+    results = calibration_results() if results is None else results
     if results is None:
         return None
     shares = [
@@ -144,6 +147,76 @@ def status_track_record(
         and math.isfinite(given["goal_met"])
     ]
     return (min(shares), max(shares)) if shares else None
+
+
+#: The methodology tables' downloads, written by the build beside the generated pages.
+DOWNLOADS = {
+    "change_test": "calibration-change-test.csv",
+    "projection": "calibration-projection.csv",
+    "statuses": "calibration-statuses.csv",
+}
+
+
+def calibration_downloads(results: dict[str, Any] | None) -> dict[str, pd.DataFrame]:
+    """The figures of the page's three calibration tables, unrounded, for their CSV downloads
+    (named by :data:`DOWNLOADS`); tables with their columns and no rows when no run was made."""
+    change, projection, statuses = [], [], []
+    for cell in (results or {}).get("change_test", []):
+        change.append(
+            {
+                "dispersion": cell["phi"],
+                "monthly_mean": cell["mean"],
+                "true_fall": cell["fall"],
+                "called_clear": cell["clear"],
+            }
+        )
+    for key, world in (results or {}).get("projection", {}).items():
+        projection.append(
+            {
+                "world": key,
+                "label": world["label"],
+                "paths": world["paths"],
+                **{
+                    name: world.get(name)
+                    for name in (
+                        "coverage_80",
+                        "coverage_95",
+                        "brier_skill",
+                        "spiegelhalter_z",
+                        "told_brier_skill",
+                        "told_spiegelhalter_z",
+                    )
+                },
+            }
+        )
+        for status in STATUSES:
+            given = world["statuses"].get(status, {"paths": 0, "goal_met": None})
+            statuses.append(
+                {
+                    "world": key,
+                    "label": world["label"],
+                    "status": status,
+                    "paths": given["paths"],
+                    "goal_met": given["goal_met"],
+                }
+            )
+    columns = {
+        "change_test": ["dispersion", "monthly_mean", "true_fall", "called_clear"],
+        "projection": [
+            "world",
+            "label",
+            "paths",
+            "coverage_80",
+            "coverage_95",
+            "brier_skill",
+            "spiegelhalter_z",
+            "told_brier_skill",
+            "told_spiegelhalter_z",
+        ],
+        "statuses": ["world", "label", "status", "paths", "goal_met"],
+    }
+    rows = {"change_test": change, "projection": projection, "statuses": statuses}
+    return {name: pd.DataFrame(rows[name], columns=columns[name]) for name in DOWNLOADS}
 
 
 def substitutions() -> dict[str, str]:
@@ -172,14 +245,16 @@ def substitutions() -> dict[str, str]:
         "level_volatility_range": _range(sv.prior.level_grid),
         "simulations": f"{sv.simulations:,}",
         "spc_limit": f"{spc.LIMIT:g}",
+        "withheld_symbol": load_disclosure_policy().shown_as,
         "shift_run": str(rules.shift_run),
         "trend_run": str(rules.trend_run),
     }
-    results = _results()
+    results = calibration_results()
     if results is None:
         out.update(
             calibration_date="(no calibration run yet)",
             change_test_table="The calibration run (`make calibrate`) has not been made.",
+            power_fall="..",
             projection_table="",
             status_table="",
             told_the_truth="",
@@ -200,6 +275,7 @@ def substitutions() -> dict[str, str]:
     out.update(
         calibration_date=str(results["generated"])[:10],
         change_test_table=change_test_table(results),
+        power_fall=_pct(max(float(c["fall"]) for c in results["change_test"])),
         projection_table=projection_table(results),
         status_table=status_table(results),
         told_the_truth=told_the_truth(results),
