@@ -186,6 +186,18 @@ def test_every_page_fits_a_phones_width(browser, served) -> None:
     context.close()
 
 
+def test_a_table_that_fits_says_nothing_of_scrolling(context, served) -> None:
+    base, _ = served
+    page = context.new_page()  # a desktop, where the serious-violence chapter's tables all fit
+    page.goto(urljoin(base, "book/chapters/serious_violence.html"))
+    page.wait_for_load_state("load")
+    marked = page.evaluate(
+        "[...document.querySelectorAll('.pst-scrollable-table-container')]"
+        ".filter(e => e.classList.contains('csa-scrolls')).length"
+    )
+    assert marked == 0
+
+
 def test_a_wide_table_keeps_its_first_column_in_view_on_a_phone(browser, served) -> None:
     base, _ = served
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
@@ -215,6 +227,12 @@ def test_a_wide_table_keeps_its_first_column_in_view_on_a_phone(browser, served)
         )
         == edges["ward_text"]
     )  # and is on top, not under the scrolled numbers
+    # the table says that it scrolls, above it and held at the box's left edge
+    hint = box.evaluate(
+        """e => ({marked: e.classList.contains('csa-scrolls'),
+                  text: getComputedStyle(e, '::before').content})"""
+    )
+    assert hint["marked"] and "Scroll the table sideways" in hint["text"], hint
     context.close()
 
 
