@@ -281,3 +281,18 @@ def test_the_victims_profile_in_words_from_published_cells_only() -> None:
     assert priority._victim_sentence(profile, hidden).startswith(
         "the share of victims who were male is withheld (small counts); "
     )
+
+
+def test_an_indicators_values_are_written_as_counts_when_whole() -> None:
+    from csa_stats.chapters.plan_on_a_page import _value_text
+
+    assert _value_text(6920.0, "people") == "6,920"
+    assert _value_text(61.0, "% of residents") == "61.0"  # a percentage keeps its decimal
+    assert _value_text(61.46, "rate per 1,000") == "61.5"
+
+
+def test_the_front_pages_box_states_the_status_rule_in_brief(falling) -> None:
+    assert sv.rule_in_brief(dataclasses.replace(falling, on_track=0.8, off_track=0.2)) == (
+        "On track needs a chance of at least 80%, off track is 20% or less, and at risk is in "
+        "between."
+    )

@@ -195,3 +195,31 @@ def test_each_verdict_has_its_words() -> None:
     assert verdict_words(compare_counts(3_600, 1_763)) == "a clear rise"
     assert verdict_words(compare_counts(230, 200)) == "no clear change"
     assert verdict_words(compare_counts(6, 8)) == "too few to judge a change"
+
+
+def test_a_clear_change_beside_an_unclear_trend_is_explained() -> None:
+    from csa_stats.presentation.narrative import trend_beside_change
+
+    fall = compare_counts(761, 993)  # -23.4%, clear
+    assert trend_beside_change("Serious violence", fall, -12.3, False, "2024/25", "2023/24") == (
+        "The fall in serious violence from 2023/24 to 2024/25 is clear, but the trend is not: the "
+        "trend is the rate of change at the end of the data, and a level that wanders makes it "
+        "less sure than a change between two periods. One clear year is not yet a clear trend."
+    )
+    unclear = compare_counts(230, 200)  # +15.0%, could be chance
+    assert trend_beside_change("ASB", unclear, 6.0, True, "2024/25", "2023/24") == (
+        "The trend is clear though 2024/25 against 2023/24 alone is not: the trend draws on every "
+        "month, not only two periods'."
+    )
+    rise = compare_counts(3_600, 1_763)  # clear rise against a falling trend
+    assert trend_beside_change("Shoplifting", rise, -3.0, True, "2024/25", "2023/24") == (
+        "2024/25 against 2023/24 is a clear rise, while the underlying trend is falling: the "
+        "latest period moved against the longer run."
+    )
+    # verdicts that agree, and counts too small for a change, need no words
+    assert trend_beside_change("Robbery", fall, -12.3, True, "2024/25", "2023/24") == ""
+    assert trend_beside_change("Robbery", unclear, 6.0, False, "2024/25", "2023/24") == ""
+    assert (
+        trend_beside_change("Homicide", compare_counts(6, 8), -5.0, True, "2024/25", "2023/24")
+        == ""
+    )

@@ -107,11 +107,16 @@ SYMBOLS = {
 }
 
 
+def _value_text(value: float, unit: str) -> str:
+    """An indicator's value as written: a whole number as a count (``"6,920"``), a percentage or
+    a fraction to one decimal place (``"61.5"``)."""
+    whole = value == round(value) and "%" not in unit
+    return fmt_count(value) if whole else f"{value:,.1f}"
+
+
 def _latest_text(row: pd.Series) -> str:
-    value = float(row["latest"])
-    whole = value == round(value) and "%" not in str(row["unit"])
-    shown = fmt_count(value) if whole else f"{value:,.1f}"
     unit = str(row["unit"])
+    shown = _value_text(float(row["latest"]), unit)
     return f"{shown}{'' if unit.startswith('%') else ' '}{unit}, {row['period']}"
 
 
@@ -143,9 +148,10 @@ def _series(ch: Chapter, row: pd.Series) -> tuple[list[float] | None, str]:
     values = [float(v) for v in mine["value"]]
     if len(values) < 2:
         return None, ""
+    unit = str(row["unit"])
+    low, high, last = (_value_text(v, unit) for v in (min(values), max(values), values[-1]))
     return values, (
-        f"{row['measure']}, its last {len(values)} values: from {min(values):,.1f} to "
-        f"{max(values):,.1f}, {values[-1]:,.1f} in the latest"
+        f"{row['measure']}, its last {len(values)} values: from {low} to {high}, {last} in the latest"
     )
 
 

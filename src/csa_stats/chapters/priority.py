@@ -356,6 +356,17 @@ def trend_section(ch: Chapter, key: str) -> str:
         "It is the model the serious-violence chapter projects with, so a series has one trend "
         "wherever it appears. See the [methodology](../methodology.md).\n"
     )
+    p = ch.params
+    differ = narrative.trend_beside_change(
+        measure.label,
+        measures.compare_series(series, p.period.end, p.period.months),
+        fit.annual_change_pct,
+        fit.is_clear,
+        p.period.label,
+        p.comparison.label,
+    )
+    if differ:
+        sentence += f"\n{differ}\n"
     if (
         is_sensitive(_priority(key).headline)
         and series.between(load_disclosure_policy().low, load_disclosure_policy().high).any()
@@ -522,7 +533,7 @@ def victims_section(ch: Chapter, key: str) -> str:
                 caption=f"Victims of {label.lower()} by sex and age band, {p.label}",
                 columns={"victims": ("Victims", fmt_count), "share_pct": ("Share", fmt_pct)},
                 out_dir=ch.out_dir,
-                index_label="Victims",
+                index_label="Sex or age band",
                 withheld=pd.DataFrame({"victims": hidden, "share_pct": hidden}),
             )
         )

@@ -162,6 +162,15 @@ def rule_sentence(progress: Progress) -> str:
     )
 
 
+def rule_in_brief(progress: Progress) -> str:
+    """The status rule in one sentence, for the front page's box (where the chapter's fuller
+    :func:`rule_sentence` is not)."""
+    return (
+        f"On track needs a chance of at least {100 * progress.on_track:.0f}%, off track is "
+        f"{100 * progress.off_track:.0f}% or less, and at risk is in between."
+    )
+
+
 def summary(ch: Chapter, assessment: Assessment) -> str:
     """The verdict, its evidence and its caveats, for the top of the chapter."""
     head = assessment.headline
@@ -280,7 +289,7 @@ def headline(ch: Chapter, assessment: Assessment, link: str) -> str:
     return (
         f":::{{admonition}} Serious violence toward the {b.goal.label} goal: {status}\n"
         f":class: {_STATUS_CLASS[status]}\n\n"
-        f"{verdict(head)} {progress_sentence(head)}{caveat} "
+        f"{verdict(head)} {rule_in_brief(head)} {progress_sentence(head)}{caveat} "
         f"[How this is worked out, and its caveats]({link}).\n:::\n"
     )
 

@@ -228,6 +228,44 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def trend_beside_change(
+    label: str, change: Change, trend_pct: float, trend_clear: bool, period: str, comparison: str
+) -> str:
+    """Why a series' underlying trend and its change between two periods get different verdicts,
+    when they do (``""`` when they agree): the change compares two periods' totals; the trend is
+    the rate at the end of the data, allowing for a level that wanders and a trend that can turn.
+
+    Examples
+    --------
+    >>> from csa_stats.analysis.measures import Change
+    >>> trend_beside_change("Robbery", Change(700, 900, 0.001), -4.0, False, "2024/25", "2023/24")[:52]
+    'The fall in robbery from 2023/24 to 2024/25 is clear'
+    """
+    if change.too_small or change.difference == 0:
+        return ""
+    moved = "fall" if change.difference < 0 else "rise"
+    trend = "falling" if trend_pct < 0 else "rising"
+    name = mid_sentence(label)
+    if change.significant and not trend_clear:
+        return (
+            f"The {moved} in {name} from {comparison} to {period} is clear, but the trend is not: "
+            "the trend is the rate of change at the end of the data, and a level that wanders "
+            "makes it less sure than a change between two periods. One clear year is not yet a "
+            "clear trend."
+        )
+    if trend_clear and not change.significant:
+        return (
+            f"The trend is clear though {period} against {comparison} alone is not: the trend "
+            "draws on every month, not only two periods'."
+        )
+    if trend_clear and (change.difference < 0) != (trend_pct < 0):
+        return (
+            f"{period} against {comparison} is a clear {moved}, while the underlying trend is "
+            f"{trend}: the latest period moved against the longer run."
+        )
+    return ""
+
+
 def funnel_finding(where: dict[str, str], subject: str) -> str:
     """A funnel plot's finding, as its title: which areas lie beyond its widest control limits.
 
