@@ -195,6 +195,8 @@ def test_rates_on_demonstration_populations_are_flagged_on_real_data(police_uk_s
     """No --population: the ward populations are the demo's, so every rate says it is illustrative."""
     wards = re.sub(r"<[^>]+>", "", (police_uk_site / "book/chapters/wards.html").read_text())
     assert "These rates are illustrative:" in wards
+    # police.uk gives no measure that could identify a victim by ward: no note on withholding
+    assert "Counts from 1 to 4 of" not in wards
     findings = (police_uk_site / "book/chapters/key_findings.html").read_text()
     assert "per 1,000 residents (on demonstration ward populations: illustrative)" in findings
     assert "These rates are illustrative:" in re.sub(r"<[^>]+>", "", findings)

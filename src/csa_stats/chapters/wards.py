@@ -77,10 +77,11 @@ def _columns(keys: list[str], fmt: Formatter) -> dict[str, tuple[str, Formatter]
 
 def _withheld_note(ch: Chapter, table: pd.DataFrame) -> str:
     """What is withheld at ward level and why; the withheld symbol is explained only when
-    ``table`` (the counts shown) has a withheld cell."""
-    labels = narrative.listed(
-        [load_definitions().measures[k].label.lower() for k in _keys(ch) if is_sensitive(k)]
-    )
+    ``table`` (the counts shown) has a withheld cell; nothing when no measure shown is sensitive."""
+    sensitive = [load_definitions().measures[k].label.lower() for k in _keys(ch) if is_sensitive(k)]
+    if not sensitive:  # none of the measures shown could identify a victim (police.uk's)
+        return ""
+    labels = narrative.listed(sensitive)
     policy = (
         f"Counts from 1 to 4 of {labels} are not published at ward level, in the tables or their "
         "downloads, because they could identify a victim; nor are the next smallest counts that, "
