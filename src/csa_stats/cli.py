@@ -75,6 +75,17 @@ class _OneLineErrors(click.Group):
             _fail(error.format_message(), code=error.exit_code)
 
 
+def chapters_run(executed: int, chapters: int) -> str:
+    """How many chapters a build ran and how many it took unchanged from the cache.
+
+    Examples
+    --------
+    >>> chapters_run(1, 7), chapters_run(7, 7)
+    ('1 chapter run, 6 unchanged', '7 chapters run, 0 unchanged')
+    """
+    return f"{executed} chapter{'s' * (executed != 1)} run, {chapters - executed} unchanged"
+
+
 @click.group(cls=_OneLineErrors)
 @click.version_option(package_name="csa-stats")
 def main() -> None:
@@ -138,10 +149,9 @@ def build(
         span = month_span(str(result.params.period_end), result.params.period_months)
         click.echo(f"Site up to date for {span} (nothing changed): {index}")
         return
-    reused = len(result.notebooks) - len(result.executed)
     click.echo(
         f"Site built for {result.params.period.span}: {index} "
-        f"({len(result.executed)} chapters run, {reused} unchanged)"
+        f"({chapters_run(len(result.executed), len(result.notebooks))})"
     )
     for line in result.findings:  # what reading police.uk's files found (also on the site)
         click.echo(f"  {line}")
