@@ -39,7 +39,7 @@ def test_the_calibration_tables_hold_every_cell_of_the_run() -> None:
 
 def test_every_substitution_the_pages_use_is_defined() -> None:
     figures = methodology.substitutions()
-    for page in ("methodology.md", "glossary.md", "how_to_read.md"):
+    for page in ("methodology.md", "glossary.md", "how_to_read.md", "data_and_caveats.md"):
         text = (paths.project_root() / "book" / page).read_text()
         for name in re.findall(r"\{\{\s*(\w+)\s*\}\}", text):
             assert name in figures, (page, name)
@@ -112,3 +112,11 @@ def test_the_calibration_tables_download_unrounded_with_every_row() -> None:
     assert statuses.loc["off track", "paths"] == 0  # every status has its row
     empty = methodology.calibration_downloads(None)
     assert all(len(t) == 0 and len(t.columns) for t in empty.values())
+
+
+def test_published_percentages_are_given_as_sizes_from_the_projects_table() -> None:
+    figures = methodology.substitutions()
+    # data/reference/published_figures.csv: ASB +22.6%, TRC 2024/25 -7, modern slavery -51.3
+    assert figures["published_asb_change_2023_24"] == "22.6%"
+    assert figures["published_trc_change_2024_25"] == "7%"
+    assert figures["published_modern_slavery_change_2023_24"] == "51.3%"

@@ -18,6 +18,7 @@ from csa_stats.analysis import spc
 from csa_stats.analysis.measures import load_change_policy
 from csa_stats.reference.definitions import load_serious_violence
 from csa_stats.reference.policy import load_disclosure_policy, load_spc_rules
+from csa_stats.reference.published import published_figures
 
 
 def _pct(value: float | None, digits: int = 0) -> str:
@@ -219,12 +220,25 @@ def calibration_downloads(results: dict[str, Any] | None) -> dict[str, pd.DataFr
     return {name: pd.DataFrame(rows[name], columns=columns[name]) for name in DOWNLOADS}
 
 
+def published_sizes() -> dict[str, str]:
+    """Each published percentage in the project's table (``published_figures.csv``) as a size,
+    for the pages that describe the demonstration data: ``{"published_asb_change_2023_24":
+    "22.6%"}`` (the direction is in the page's words)."""
+    table = published_figures()
+    percentages = table[table["unit"] == "percent"]
+    return {
+        f"published_{figure_id}": f"{abs(float(value)):g}%"
+        for figure_id, value in percentages["value"].items()
+    }
+
+
 def substitutions() -> dict[str, str]:
-    """Every figure the methodology page states, by name."""
+    """Every figure the methodology page (and the other hand-written pages) states, by name."""
     policy = load_change_policy()
     sv = load_serious_violence()
     rules = load_spc_rules()
     out = {
+        **published_sizes(),
         "alpha": _pct(policy.alpha),
         "min_count": f"{policy.min_count:,}",
         "min_dispersion_df": str(policy.min_dispersion_df),
