@@ -123,6 +123,13 @@ def test_the_workflow_builds_two_areas_whose_sites_count_what_the_files_hold(
     for name, lad in (("Solihull", "E08000029"), ("Wolverhampton", "E08000031")):
         key = resolve_area(lad).key
         assert f'href="{key}/index.html"' in index and name in index
+        front = (sites / key / "book" / "intro.html").read_text()
+        # the front page and the site's title name the area built, not the project's own
+        assert f"<h1>Crime and anti-social behaviour in {name}: the strategic assessment" in front
+        assert f"<title>Crime and anti-social behaviour in {name}" in front
+        assert f"{name} crime and ASB strategic assessment</title>" in front
+        assert "serious violence in Coventry" not in front
+        assert "Coventry Community Safety Partnership (csa-stats)" not in front  # the author
         page = (sites / key / "book" / "chapters" / "key_findings.html").read_text()
         expected = period_counts[lad]
         # "In the 12 months from April 2024 to March 2025, police recorded N crimes in NAME."

@@ -38,11 +38,24 @@ def test_the_calibration_tables_hold_every_cell_of_the_run() -> None:
 
 
 def test_every_substitution_the_pages_use_is_defined() -> None:
+    from csa_stats.build.pages import EDITION_SUBSTITUTIONS
+
     figures = methodology.substitutions()
-    for page in ("methodology.md", "glossary.md", "how_to_read.md", "data_and_caveats.md"):
-        text = (paths.project_root() / "book" / page).read_text()
-        for name in re.findall(r"\{\{\s*(\w+)\s*\}\}", text):
-            assert name in figures, (page, name)
+    for page in sorted((paths.project_root() / "book").glob("*.md")):
+        for name in re.findall(r"\{\{\s*(\w+)\s*\}\}", page.read_text()):
+            assert name in figures or name in EDITION_SUBSTITUTIONS, (page.name, name)
+
+
+def test_the_front_page_describes_the_plan_in_the_configuration() -> None:
+    figures = methodology.substitutions()
+    # data/reference/plan.yml as committed: its name and its three priorities' titles
+    assert figures["plan_name"] == "Coventry Community Safety Partnership Plan 2025-2028"
+    assert figures["plan_priority_count"] == "three priorities"
+    assert figures["plan_priorities"] == (
+        "1. reducing offending, reoffending and serious violence;\n"
+        "2. public place safety and reassurance;\n"
+        "3. tackling exploitation and protecting victims of crime."
+    )
 
 
 def test_the_status_table_says_how_often_each_status_came_true() -> None:
@@ -114,9 +127,11 @@ def test_the_calibration_tables_download_unrounded_with_every_row() -> None:
     assert all(len(t) == 0 and len(t.columns) for t in empty.values())
 
 
-def test_published_percentages_are_given_as_sizes_from_the_projects_table() -> None:
+def test_published_figures_are_quoted_from_the_projects_table() -> None:
     figures = methodology.substitutions()
     # data/reference/published_figures.csv: ASB +22.6%, TRC 2024/25 -7, modern slavery -51.3
     assert figures["published_asb_change_2023_24"] == "22.6%"
     assert figures["published_trc_change_2024_25"] == "7%"
     assert figures["published_modern_slavery_change_2023_24"] == "51.3%"
+    assert figures["published_population_2021"] == "345,300"
+    assert figures["published_trc_rate_2024_25"] == "99.2"

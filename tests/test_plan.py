@@ -158,3 +158,14 @@ def test_an_unknown_measure_in_the_plan_is_named(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(PlanError, match=r"unknown police measure 'no_such'"):
         load_plan(path)
+
+
+def test_a_plan_without_its_name_is_named(tmp_path: Path) -> None:
+    from csa_stats.reference.plan import plan_name
+
+    raw = yaml.safe_load((paths.reference_dir() / "plan.yml").read_text())
+    del raw["name"]
+    path = tmp_path / "plan.yml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(PlanError, match=r"plan\.yml: needs the plan's name"):
+        plan_name(path)

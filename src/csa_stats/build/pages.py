@@ -107,10 +107,35 @@ def reconciliation(edition: Edition, csv_name: str) -> tuple[str, pd.DataFrame]:
     return intro + "\n\n" + "\n".join(rows) + "\n", found.table
 
 
+#: The substitutions a hand-written page may use that come from the edition, not the configuration.
+EDITION_SUBSTITUTIONS = ("area", "goal_year", "baseline_year")
+
+
+def edition_substitutions(edition: Edition) -> dict[str, str]:
+    """The edition's own figures for the hand-written pages (:data:`EDITION_SUBSTITUTIONS`): the
+    area's name and the serious-violence goal's years."""
+    p = edition.params
+    return {
+        "area": edition.area.name,
+        "goal_year": str(p.goal_year),
+        "baseline_year": str(p.baseline_year),
+    }
+
+
 def write_config(staging: Path, edition: Edition, built: dt.date) -> None:
-    """Add the build's notice and footer to the staged ``_config.yml``."""
+    """Add the build's title, notice and footer to the staged ``_config.yml``, and the edition's
+    own substitutions (:data:`EDITION_SUBSTITUTIONS`) for the hand-written pages."""
     config_path = staging / "_config.yml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["title"] = f"{edition.area.name} crime and ASB strategic assessment"
+    # the partnership the area's entry names, never another area's
+    partnership = edition.area.partnership
+    config["author"] = f"{partnership} (csa-stats)" if partnership else "csa-stats"
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["myst_substitutions"] = {
+        **(sphinx.get("myst_substitutions") or {}),
+        **edition_substitutions(edition),
+    }
     html = config.setdefault("html", {})
     if edition.is_demo:
         html["announcement"] = (

@@ -17,6 +17,7 @@ from csa_stats import paths
 from csa_stats.analysis import spc
 from csa_stats.analysis.measures import load_change_policy
 from csa_stats.reference.definitions import load_serious_violence
+from csa_stats.reference.plan import load_plan, plan_name
 from csa_stats.reference.policy import load_disclosure_policy, load_spc_rules
 from csa_stats.reference.published import published_figures
 
@@ -220,15 +221,34 @@ def calibration_downloads(results: dict[str, Any] | None) -> dict[str, pd.DataFr
     return {name: pd.DataFrame(rows[name], columns=columns[name]) for name in DOWNLOADS}
 
 
-def published_sizes() -> dict[str, str]:
-    """Each published percentage in the project's table (``published_figures.csv``) as a size,
-    for the pages that describe the demonstration data: ``{"published_asb_change_2023_24":
-    "22.6%"}`` (the direction is in the page's words)."""
-    table = published_figures()
-    percentages = table[table["unit"] == "percent"]
+def published_values() -> dict[str, str]:
+    """Each published figure in the project's table (``published_figures.csv``) as the pages
+    that describe the demonstration data quote it: a percentage as its size (``{"published_asb_
+    change_2023_24": "22.6%"}``; the direction is in the page's words), anything else as written
+    (``{"published_population_2021": "345,300"}``)."""
+    out = {}
+    for figure_id, row in published_figures().iterrows():
+        value = float(row["value"])
+        if row["unit"] == "percent":
+            out[f"published_{figure_id}"] = f"{abs(value):g}%"
+        else:
+            out[f"published_{figure_id}"] = f"{value:,.0f}" if value.is_integer() else f"{value:,}"
+    return out
+
+
+def plan_substitutions() -> dict[str, str]:
+    """The plan as the front page describes it: its name, how many priorities it has (in words)
+    and their titles as a numbered list, from ``data/reference/plan.yml``."""
+    from csa_stats.presentation.narrative import counted
+
+    titles = [str(p["title"]) for p in load_plan().values()]
     return {
-        f"published_{figure_id}": f"{abs(float(value)):g}%"
-        for figure_id, value in percentages["value"].items()
+        "plan_name": plan_name(),
+        "plan_priority_count": counted(len(titles), "priority", "priorities"),
+        "plan_priorities": "\n".join(
+            f"{number}. {title[:1].lower()}{title[1:]}{';' if number < len(titles) else '.'}"
+            for number, title in enumerate(titles, start=1)
+        ),
     }
 
 
@@ -238,7 +258,8 @@ def substitutions() -> dict[str, str]:
     sv = load_serious_violence()
     rules = load_spc_rules()
     out = {
-        **published_sizes(),
+        **published_values(),
+        **plan_substitutions(),
         "alpha": _pct(policy.alpha),
         "min_count": f"{policy.min_count:,}",
         "min_dispersion_df": str(policy.min_dispersion_df),

@@ -372,6 +372,7 @@ def configured_area(key: str, entry: Mapping[str, Any], table: pd.DataFrame | No
         city_centre_ward=None if centre is None else str(centre),
         wards=wards,
         lsoas=tuple(sorted(rows["LSOA21CD"])),
+        partnership=None if entry.get("partnership") is None else str(entry["partnership"]),
     )
 
 

@@ -39,3 +39,12 @@ def load_plan(path: Path | None = None) -> dict[str, Any]:
                 if "indicator" in entry and entry["indicator"] not in indicators:
                     raise PlanError(f"{path}: {name!r}: unknown indicator {entry['indicator']!r}")
     return dict(raw)
+
+
+def plan_name(path: Path | None = None) -> str:
+    """The plan's own name (``name`` in ``data/reference/plan.yml``), as the front page gives it."""
+    path = path or paths.reference_file(paths.PLAN)
+    name = read_yaml(path).get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise PlanError(f"{path}: needs the plan's name (name: ...)")
+    return name.strip()

@@ -169,7 +169,7 @@ def load_all() -> None:
     own user error) on the first that is wrong."""
     from csa_stats.reference.definitions import load_definitions, load_serious_violence
     from csa_stats.reference.indicators import load_indicators
-    from csa_stats.reference.plan import load_plan
+    from csa_stats.reference.plan import load_plan, plan_name
 
     load_change_policy()
     load_disclosure_policy()
@@ -179,3 +179,4 @@ def load_all() -> None:
     load_serious_violence()
     load_indicators()
     load_plan()
+    plan_name()

@@ -33,6 +33,9 @@ class Area:
     city_centre_ward: str | None  # None: no city-centre ward configured for this area
     wards: dict[str, str]  # ward code -> ward name
     lsoas: tuple[str, ...] = ()  # its LSOA 2021 codes, from the ONS lookup
+    partnership: str | None = (
+        None  # its community safety partnership's name, where areas.yml gives it
+    )
 
     @property
     def ward_codes(self) -> list[str]:
