@@ -174,7 +174,9 @@ def test_the_plan_summary_counts_its_priorities_in_words_and_its_statuses() -> N
     assert summary(rows) == (
         ":::{container} csa-verdict\nThe plan's two priorities have 4 objectives, followed "
         "through 4 measures: 2 improving, 1 no clear change, 1 worsening; 1 objective has no "
-        "measure in the data.\n:::\n"
+        "measure in the data.\n:::\n\nThe priorities and objectives are those of the Coventry "
+        "Community Safety Partnership Plan 2025-2028, in its own words "
+        "(`data/reference/plan.yml`).\n"
     )
     single = {"one": rows["one"]}
     assert "The plan's one priority has 2 objectives, followed through 3 measures: 2 improving, " \
@@ -296,3 +298,14 @@ def test_the_front_pages_box_states_the_status_rule_in_brief(falling) -> None:
         "On track needs a chance of at least 80%, off track is 20% or less, and at risk is in "
         "between."
     )
+
+
+def test_one_complete_year_is_said_in_the_singular(falling) -> None:
+    # the annual table cut to 2024 alone: 720 against 2023's 840, lower
+    one_year = falling.annual.dropna(subset=["lower_than_year_before"]).tail(1)
+    sentence = sv.year_on_year_sentence(dataclasses.replace(falling, annual=one_year))
+    assert sentence.endswith(
+        " 2024, the one complete year with a year before it in the data, was lower than the year "
+        "before."
+    )
+    assert "Of the 1 complete years" not in sentence

@@ -56,3 +56,25 @@ def test_the_trend_chart_legend_is_off_the_lines(months) -> None:
     fig.canvas.draw()
     axes, legend = fig.axes[0], fig.axes[0].get_legend()
     assert legend.get_window_extent().y1 <= axes.get_window_extent().y0
+
+
+@pytest.mark.parametrize("count", [24, 36, 96])
+def test_a_phones_monthly_chart_labels_its_dates_without_running_them_together(count) -> None:
+    months = pd.date_range(end="2025-03-01", periods=count, freq="MS")
+    monthly = pd.DataFrame({"recorded_crime": 100.0, "asb": 20.0}, index=months)
+    period = Window(pd.Period("2024-04", "M"), pd.Period("2025-03", "M"))
+    comparison = Window(pd.Period("2023-04", "M"), pd.Period("2024-03", "M"))
+    fig = charts.monthly_trend_chart(monthly, period, comparison, LONG_TITLE)
+    phone = charts.phone_version(fig, LONG_TITLE, "Recorded crime and ASB each month")
+    phone.canvas.draw()
+    axes = phone.axes[0]
+    low, high = axes.get_xlim()
+    shown = [
+        label
+        for label, tick in zip(axes.get_xticklabels(), axes.get_xticks(), strict=True)
+        if label.get_visible() and low <= tick <= high
+    ]
+    assert 2 <= len(shown) <= 6
+    assert all(label.get_text().isdigit() for label in shown)  # years: "2024", never "2024-05"
+    boxes = [label.get_window_extent() for label in shown]
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False))  # none overlaps

@@ -119,4 +119,5 @@ def test_a_wards_change_is_not_given_as_a_percentage_of_a_handful(
     assert "+50.0%" in foleshill
     assert "not given, as fewer than 20 were recorded in one of the periods" in block
     csv = pd.read_csv(tmp_path / "downloads" / "ward-changes.csv").set_index("ward")
-    assert (csv.loc["Henley", "robbery"], csv.loc["Foleshill", "robbery"]) == ("..", "50.0")
+    # blank in the download (as the other downloads leave a figure not given), not the symbol
+    assert pd.isna(csv.loc["Henley", "robbery"]) and csv.loc["Foleshill", "robbery"] == 50.0

@@ -124,6 +124,12 @@ def test_the_dispersion_caveat_states_the_headline_series_variation() -> None:
     over = dispersion_caveat("Anti-social behaviour", 2.61)
     assert "anti-social behaviour varied about 2.6 times as much over the latest 24 months" in over
     assert "Each test allows for its own measure's variation" in over
+    # a series that varied less than chance would: never "0.8 times as much" as chance
+    assert dispersion_caveat("Anti-social behaviour", 0.8) == (
+        "Crime counts often vary more from month to month than chance alone would make them; "
+        "anti-social behaviour varied no more than chance would over the latest 24 months. Each "
+        "test allows for its own measure's variation, and never takes it as less than chance's."
+    )
     unknown = dispersion_caveat("Hate crime", None)
     assert "Hate crime" not in unknown and "measured from its months" in unknown
     # 14 measures at a real false-alarm rate of 5.5%: 0.77 expected false clear changes

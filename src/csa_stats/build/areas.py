@@ -205,6 +205,8 @@ def write_index(
 
 #: What the index's funnel plot shows, and the files it is written to (its data beside, as CSV).
 FUNNEL_SUBJECT = "Recorded crime per 1,000 residents"
+#: The rate the index's funnel is drawn around: the areas built, which need not be the whole force.
+POOLED = "the areas' overall rate"
 FUNNEL_FILE, FUNNEL_PHONE_FILE = "funnel.svg", "funnel-phone.svg"
 
 
@@ -225,12 +227,14 @@ def _funnel(table: pd.DataFrame, populations: pd.DataFrame, out: Path) -> pd.Dat
     counts = known.set_index("area")["recorded_crime"]
     population = populations.loc[known["lad_code"], "population"].set_axis(counts.index)
     rates, curve = peers.funnel(counts, population)
-    finding = narrative.funnel_finding(rates["outside"].to_dict(), FUNNEL_SUBJECT)
+    finding = narrative.funnel_finding(rates["outside"].to_dict(), FUNNEL_SUBJECT, POOLED)
     subtitle = (
         "Each area's rate against its population, with the 95% and 99.8% control limits around "
-        "the force-wide rate"
+        f"{POOLED}"
     )
-    fig = charts.funnel_chart(rates, curve, "", finding, "Per 1,000 residents")
+    fig = charts.funnel_chart(
+        rates, curve, "", finding, "Per 1,000 residents", pooled_label="These areas' overall rate"
+    )
     phone = charts.phone_version(fig, finding, subtitle)  # shown instead on a narrow screen
     phone.axes[0].xaxis.set_major_locator(MaxNLocator(4))  # populations' labels are wide
     charts.save_svg(phone, out / FUNNEL_PHONE_FILE)
@@ -269,10 +273,10 @@ def _page(
         alt = (
             "Funnel plot of recorded crime per 1,000 residents against population for "
             f"{len(funnel)} local authorities, {p.label}, with 95% and 99.8% control limits "
-            "around the force-wide rate: "
+            f"around {POOLED}: "
             + "; ".join(f"{name} {row['rate']:,.1f}" for name, row in funnel.iterrows())
-            + f". The force-wide rate is {funnel['pooled_rate'].iloc[0]:,.1f}. "
-            + funnel_finding(funnel["outside"].to_dict(), FUNNEL_SUBJECT)
+            + f". The areas' overall rate is {funnel['pooled_rate'].iloc[0]:,.1f}. "
+            + funnel_finding(funnel["outside"].to_dict(), FUNNEL_SUBJECT, POOLED)
             + "."
         )
         source = e(str(populations["source"].iloc[0]))
@@ -306,6 +310,7 @@ body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
   color: #1a1a1a; line-height: 1.5; }}
 table {{ border-collapse: collapse; width: 100%; }}
 .scroll {{ overflow-x: auto; }}
+.scroll caption {{ position: sticky; left: 0; text-align: left; max-width: calc(100vw - 2rem); }}
 .scroll:focus {{ outline: 3px solid #1a1a1a; outline-offset: 2px; }}
 th, td {{ border-bottom: 1px solid #767676; padding: 0.4rem; text-align: right; }}
 th[scope="row"], thead th:first-child {{ text-align: left; }}

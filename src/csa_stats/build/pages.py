@@ -108,17 +108,24 @@ def reconciliation(edition: Edition, csv_name: str) -> tuple[str, pd.DataFrame]:
 
 
 #: The substitutions a hand-written page may use that come from the edition, not the configuration.
-EDITION_SUBSTITUTIONS = ("area", "goal_year", "baseline_year")
+EDITION_SUBSTITUTIONS = ("area", "goal_year", "baseline_year", "baseline_note")
 
 
 def edition_substitutions(edition: Edition) -> dict[str, str]:
     """The edition's own figures for the hand-written pages (:data:`EDITION_SUBSTITUTIONS`): the
-    area's name and the serious-violence goal's years."""
+    area's name, the serious-violence goal's years and, where the baseline is not the plan's
+    own, a note that says so."""
     p = edition.params
+    plans = type(p).model_fields["baseline_year"].default  # the plan's own, the parameter's default
     return {
         "area": edition.area.name,
         "goal_year": str(p.goal_year),
         "baseline_year": str(p.baseline_year),
+        "baseline_note": (
+            ""
+            if p.baseline_year == plans
+            else f" (set for this edition: the plan's own is {plans})"
+        ),
     }
 
 

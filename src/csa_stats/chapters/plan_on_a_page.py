@@ -21,6 +21,7 @@ from csa_stats.presentation.sparklines import sparkline
 from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
 from csa_stats.presentation.text import md_text
 from csa_stats.reference.indicators import load_indicators
+from csa_stats.reference.plan import plan_name
 
 #: Statuses in the order they are counted on the page.
 STATUSES = (
@@ -70,7 +71,8 @@ def rules(ch: Chapter) -> str:
 
 
 def summary(rows: dict[str, pd.DataFrame]) -> str:
-    """How many measures have each status: the page's verdict, in one sentence."""
+    """How many measures have each status: the page's verdict, in one sentence; then whose plan
+    the objectives are quoted from (another area's edition may follow another area's plan)."""
     every = pd.concat(rows.values())
     counts = every["status"].value_counts()
     parts = [f"{counts[s]} {s}" for s in STATUSES if s in counts and s != "no measure"]
@@ -89,7 +91,9 @@ def summary(rows: dict[str, pd.DataFrame]) -> str:
         f"{int((every['status'] != 'no measure').sum())} measures: "
         + ", ".join(parts)
         + rest
-        + ".\n:::\n"
+        + ".\n:::\n\n"
+        + f"The priorities and objectives are those of the {plan_name()}, in its own words "
+        "(`data/reference/plan.yml`).\n"
     )
 
 

@@ -537,10 +537,11 @@ def victims_section(ch: Chapter, key: str) -> str:
                 withheld=pd.DataFrame({"victims": hidden, "share_pct": hidden}),
             )
         )
-    text = (
-        "## Victims\n\n"
-        + f"Victims in {p.label} (shares are of victims whose sex or age band was recorded):\n\n"
-    )
+    text = "## Victims\n\n"
+    if sentences:
+        text += (
+            f"Victims in {p.label} (shares are of victims whose sex or age band was recorded):\n\n"
+        )
     text += "\n".join(sentences) + "\n\n" + "\n".join(blocks)
     if any("withheld" in sentence for sentence in sentences):
         text += (
@@ -549,7 +550,8 @@ def victims_section(ch: Chapter, key: str) -> str:
             "one be worked out, nor their shares. A withheld cell may hold any count, 0 included.\n"
         )
     if missing:
-        text += f"\nVictim sex and age are {NOT_AVAILABLE} for: {', '.join(missing)}.\n"
+        labels = narrative.listed([narrative.mid_sentence(label) for label in missing])
+        text += f"\nVictims' sex and age are {NOT_AVAILABLE} for {labels}.\n"
     return text
 
 

@@ -105,10 +105,17 @@ def year_on_year_sentence(progress: Progress) -> str:
     annual = progress.annual.dropna(subset=["lower_than_year_before"])
     if len(annual):
         lower = int(annual["lower_than_year_before"].sum())
-        sentence += (
-            f" Of the {len(annual)} complete years from {annual.index[0]} to {annual.index[-1]}, "
-            f"{lower} {'was' if lower == 1 else 'were'} lower than the year before."
-        )
+        if len(annual) == 1:
+            sentence += (
+                f" {annual.index[0]}, the one complete year with a year before it in the data, "
+                f"{'was' if lower else 'was not'} lower than the year before."
+            )
+        else:
+            sentence += (
+                f" Of the {len(annual)} complete years from {annual.index[0]} to "
+                f"{annual.index[-1]}, {lower} {'was' if lower == 1 else 'were'} lower than the "
+                "year before."
+            )
     return sentence
 
 

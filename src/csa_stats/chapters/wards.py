@@ -181,7 +181,7 @@ def changes_section(ch: Chapter) -> str:
     """
     p, c = ch.params.period, ch.params.comparison
     current, previous = _safe_counts(ch, p), _safe_counts(ch, c)
-    # the download: a change, or NOT_GIVEN (too few), or missing (withheld: written as its symbol)
+    # the download: a change, blank (too few), or missing (withheld: written as its symbol)
     percent = pd.DataFrame(index=current.index, columns=current.columns, dtype=object)
     shown = pd.DataFrame(
         load_disclosure_policy().shown_as, index=current.index, columns=current.columns
@@ -193,7 +193,8 @@ def changes_section(ch: Chapter) -> str:
             if pd.isna(now) or pd.isna(before):
                 continue
             if min(int(now), int(before)) < fewest:  # a percentage of a handful: not given
-                percent.at[ward, column] = shown.at[ward, column] = NOT_GIVEN
+                percent.at[ward, column] = ""  # blank in the download, as elsewhere
+                shown.at[ward, column] = NOT_GIVEN
                 continue
             change = 100 * (int(now) - int(before)) / int(before)
             percent.at[ward, column] = change

@@ -3,11 +3,13 @@ chart's data written beside it as a CSV download."""
 
 from __future__ import annotations
 
+import math
 import pickle
 import textwrap
 from pathlib import Path
 from typing import Any
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
@@ -69,7 +71,17 @@ def save_svg(fig: Figure, path: Path) -> None:
 
 
 def _with_thousands(value: float, _: object) -> str:
-    return f"{value:,.0f}"
+    """An axis label: thousands separated, and the decimals a small tick needs (an axis of rates
+    from 0 to 1.2 reads 0, 0.25, 0.5..., not 0, 0, 0, 1).
+
+    Examples
+    --------
+    >>> [_with_thousands(v, None) for v in (0.0, 0.25, 0.5, 2500.0, 1.2)]
+    ['0', '0.25', '0.5', '2,500', '1.2']
+    """
+    if abs(value - round(value)) < 1e-9:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 # a named function, not a lambda: a chart is copied (pickled) for its phone layout
@@ -201,6 +213,18 @@ def phone_version(fig: Figure, title: str, subtitle: str) -> Figure:
             if ax.get_legend() is not None:
                 handles, labels = ax.get_legend_handles_labels()
                 ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+            if isinstance(ax.xaxis.get_major_locator(), mdates.DateLocator):
+                # matplotlib's own date labels ("2022-05") run into each other at a phone's
+                # width: at most about six, years (every one, or every second...) or quarters
+                low, high = ax.get_xlim()
+                years = (high - low) / 365.25
+                dates: mdates.DateLocator = (
+                    mdates.YearLocator(base=max(1, math.ceil(years / 6)))
+                    if years > 2
+                    else mdates.MonthLocator(bymonth=(1, 4, 7, 10))
+                )
+                ax.xaxis.set_major_locator(dates)
+                ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(dates))
             if isinstance(ax.xaxis.get_major_locator(), FixedLocator):
                 labels = ax.get_xticklabels()
                 step = -(-len(labels) // 8)  # every label, or every second, third...
@@ -367,14 +391,20 @@ def projection_chart(
 
 
 def funnel_chart(
-    table: pd.DataFrame, curve: pd.DataFrame, highlight: str, title: str, ylabel: str
+    table: pd.DataFrame,
+    curve: pd.DataFrame,
+    highlight: str,
+    title: str,
+    ylabel: str,
+    pooled_label: str = "Force-wide rate",
 ) -> Figure:
-    """A funnel plot: each authority's rate against its population, the pooled rate, and the 95%
-    and 99.8% control limits; ``highlight`` names the authority drawn in the highlight colour."""
+    """A funnel plot: each authority's rate against its population, the pooled rate (named in the
+    legend by ``pooled_label``), and the 95% and 99.8% control limits; ``highlight`` names the
+    authority drawn in the highlight colour."""
     with plt.style.context(STYLE):
         fig, ax = plt.subplots(figsize=(8, 4.8))
         pooled = float(table["pooled_rate"].iloc[0])
-        ax.axhline(pooled, color=MUTED, lw=1.2, label=f"Force-wide rate ({pooled:,.1f})")
+        ax.axhline(pooled, color=MUTED, lw=1.2, label=f"{pooled_label} ({pooled:,.1f})")
         for level, style in (("0.95", "--"), ("0.998", ":")):
             share = f"{100 * float(level):g}%"
             ax.plot(

@@ -266,11 +266,12 @@ def trend_beside_change(
     return ""
 
 
-def funnel_finding(where: dict[str, str], subject: str) -> str:
+def funnel_finding(where: dict[str, str], subject: str, pooled: str = "the force-wide rate") -> str:
     """A funnel plot's finding, as its title: which areas lie beyond its widest control limits.
 
     ``where`` gives each area's place (``"above"``, ``"below"`` or ``"within"``, as
-    :func:`csa_stats.analysis.peers.funnel` says); ``subject`` is what is plotted.
+    :func:`csa_stats.analysis.peers.funnel` says); ``subject`` is what is plotted; ``pooled``
+    names the rate the limits are drawn around.
 
     Examples
     --------
@@ -284,7 +285,7 @@ def funnel_finding(where: dict[str, str], subject: str) -> str:
         names = [name for name, place in where.items() if place == side]
         if names:
             verb = "is" if len(names) == 1 else "are"
-            parts.append(f"{listed(names)} {verb} {side} the force-wide rate by more than chance")
+            parts.append(f"{listed(names)} {verb} {side} {pooled} by more than chance")
     if not parts:
         return f"{subject}: every area's rate is within the range chance allows"
     return f"{subject}: {'; '.join(parts)}"
@@ -344,6 +345,13 @@ def dispersion_caveat(label: str, dispersion: float | None) -> str:
     if dispersion is None or dispersion != dispersion:
         return (
             f"{lead}. Each test allows for its own measure's variation, measured from its months."
+        )
+    if dispersion < 1.05:  # no more than chance: the test never takes it as less
+        return (
+            "Crime counts often vary more from month to month than chance alone would make them; "
+            f"{mid_sentence(label)} varied no more than chance would over the latest 24 months. "
+            "Each test allows for its own measure's variation, and never takes it as less than "
+            "chance's."
         )
     return (
         f"{lead}: {mid_sentence(label)} varied about {dispersion:.1f} times as much over the "

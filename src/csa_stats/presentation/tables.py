@@ -77,7 +77,7 @@ def fmt_verdict(value: object) -> str:
 VERDICT_ICONS = {
     "clear fall": "▼ clear fall",
     "clear rise": "▲ clear rise",
-    "no clear change": "● no clear change",
+    "no clear change": "– no clear change",  # as on the plan on a page
     "too few to judge": "… too few to judge",
 }
 
