@@ -4,6 +4,7 @@ The sites' counts are checked against an independent count of the files (the csv
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -158,6 +159,9 @@ def test_the_workflow_builds_two_areas_whose_sites_count_what_the_files_hold(
         assert f"{name} {rate:,.1f}" in alt[1]
     # and ends with the finding its title states (the words are tested in test_narrative)
     assert alt[1].endswith(("by more than chance.", "within the range chance allows."))
+    # two areas are not the force: their pooled rate is called theirs, never "force-wide"
+    said = html.unescape(alt[1])
+    assert "The areas' overall rate is " in said and "force-wide" not in said
     svg = (sites / "funnel.svg").read_text()
     assert "<text" in svg and "Recorded crime per 1,000 residents:" in svg  # text kept as text
 

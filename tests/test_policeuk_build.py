@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 from pathlib import Path
 
 import pandas as pd
@@ -128,6 +129,11 @@ def test_what_police_uk_cannot_provide_is_said_never_shown_as_zero(police_uk_sit
     # a measure police.uk can give (shoplifting, by its own crime type) is counted
     places = (police_uk_site / "book/chapters/priority_public_places.html").read_text()
     assert not re.search(r"Shoplifting: not available", places)
+    # no victims' sex or age in police.uk: said once, with no lead-in to shares that are not there
+    page = (police_uk_site / "book/chapters/priority_offending.html").read_text()
+    offending = unescape(re.sub(r"<[^>]+>", "", page)).replace("\u2019", "'")
+    assert "Victims' sex and age are not available from this source for" in offending
+    assert "shares are of victims whose sex or age band was recorded" not in offending
 
 
 def test_the_plan_compares_the_area_with_the_forces_other_authorities(
