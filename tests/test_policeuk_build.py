@@ -134,6 +134,12 @@ def test_what_police_uk_cannot_provide_is_said_never_shown_as_zero(police_uk_sit
     offending = unescape(re.sub(r"<[^>]+>", "", page)).replace("\u2019", "'")
     assert "Victims' sex and age are not available from this source for" in offending
     assert "shares are of victims whose sex or age band was recorded" not in offending
+    # its headline trend follows serious violence's proxy, as the serious-violence chapter does
+    assert "no trend is shown" not in offending
+    assert (
+        "the underlying change in robbery and possession of weapons (police.uk proxy for serious "
+        "violence) is" in " ".join(offending.split())
+    )
 
 
 def test_the_plan_compares_the_area_with_the_forces_other_authorities(
@@ -214,11 +220,17 @@ def test_the_caveats_cover_only_what_the_source_provides(police_uk_site) -> None
     # police.uk has no ASB types: only the city centre's ASB is a part of ASB here
     assert "ASB in the city centre is part of anti-social behaviour" in caveats
     assert "personal ASB" not in caveats
-    # serious violence, the offending chapter's headline, needs flags police.uk does not have: no
-    # model, so the general caveat, and no trend to point to
-    offending = (police_uk_site / "book/chapters/priority_offending.html").read_text()
-    assert "Crime counts vary more from month to month" in offending
-    assert "the trend below shows" not in offending
+    # serious violence, the offending chapter's headline, needs flags police.uk does not have: the
+    # chapter follows its proxy, as the serious-violence chapter does, and its caveat says so
+    offending = unescape(
+        re.sub(
+            r"<[^>]+>", "", (police_uk_site / "book/chapters/priority_offending.html").read_text()
+        )
+    )
+    assert "robbery and possession of weapons (police.uk proxy for serious violence) varied" in (
+        offending
+    )
+    assert "the trend below shows the longer run" in offending
     # none of the exploitation chapter's measures: no verdict, so no caveats
     exploitation = (police_uk_site / "book/chapters/priority_exploitation.html").read_text()
     listed = len(load_definitions().priorities["exploitation"].measures)

@@ -20,6 +20,7 @@ from csa_stats.analysis.disclosure import (
 )
 from csa_stats.analysis.measures import Change, load_change_policy, measured_false_alarm_rate
 from csa_stats.analysis.plan import load_plan, spc_verdict
+from csa_stats.analysis.progress import series_for
 from csa_stats.chapters.common import ward_ranking_section
 from csa_stats.chapters.context import Chapter
 from csa_stats.presentation import charts, narrative
@@ -34,6 +35,7 @@ from csa_stats.presentation.tables import (
 from csa_stats.reference.definitions import (
     NOT_AVAILABLE,
     Measure,
+    NotAvailable,
     Priority,
     availability,
     describe,
@@ -218,14 +220,22 @@ def _change(row: pd.Series) -> Change:
 
 
 def _headline_series(ch: Chapter, key: str) -> tuple[Measure, pd.Series | None]:
-    """The priority's headline measure and its monthly counts to the end of the period (``None``
-    when the source cannot provide it)."""
+    """The priority's headline measure and its monthly counts to the end of the period: where
+    the source cannot provide a serious-violence headline, its proxy, as the serious-violence
+    chapter follows it (so one series has one trend on both pages); ``None`` when neither."""
     headline = _priority(key).headline
     measure = load_definitions().measures[headline]
-    if availability(measure, ch.incidents, ch.area) is not None:
-        return measure, None
-    series = measures.monthly_measure(ch.incidents, headline, ch.area)
-    return measure, series[series.index <= ch.params.period.end.start_time]
+    end = ch.params.period.end.start_time
+    if availability(measure, ch.incidents, ch.area) is None:
+        series = measures.monthly_measure(ch.incidents, headline, ch.area)
+        return measure, series[series.index <= end]
+    definition = load_serious_violence()
+    if headline in definition.proxies:
+        found = series_for(ch.incidents, headline, ch.area, definition)
+        if not isinstance(found, NotAvailable):
+            proxy, series, _ = found
+            return proxy, series[series.index <= end]
+    return measure, None
 
 
 def caveats(ch: Chapter, key: str, available: list[str], tested: int) -> str:
