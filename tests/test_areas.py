@@ -195,7 +195,10 @@ def test_the_index_of_the_areas_passes_the_accessibility_engine_and_fits_a_phone
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     # the phone is shown the phone layout of the funnel plot
     shown = page.evaluate("document.querySelector('figure img').currentSrc")
+    hint = page.evaluate("getComputedStyle(document.querySelector('.scroll'), '::before').content")
     context.close()
     assert not serious, serious
     assert overflow <= 0
     assert shown.endswith("funnel-phone.svg" if width < 600 else "/funnel.svg")
+    # a phone is told that the table scrolls sideways (the desktop's table fits)
+    assert ("Scroll the table sideways" in hint) == (width < 600), hint

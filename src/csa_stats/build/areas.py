@@ -311,6 +311,10 @@ body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
 table {{ border-collapse: collapse; width: 100%; }}
 .scroll {{ overflow-x: auto; }}
 .scroll caption {{ position: sticky; left: 0; text-align: left; max-width: calc(100vw - 2rem); }}
+@media (max-width: 599.98px) {{
+  .scroll::before {{ content: "Scroll the table sideways to see all its columns \\2192";
+    display: block; position: sticky; left: 0; font-size: 0.8rem; padding-bottom: 0.3rem; }}
+}}
 .scroll:focus {{ outline: 3px solid #1a1a1a; outline-offset: 2px; }}
 th, td {{ border-bottom: 1px solid #767676; padding: 0.4rem; text-align: right; }}
 th[scope="row"], thead th:first-child {{ text-align: left; }}
