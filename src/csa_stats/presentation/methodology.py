@@ -159,6 +159,17 @@ DOWNLOADS = {
 }
 
 
+#: Each world's figures in the projection table's download (the told-the-truth ones when measured).
+_WORLD_FIGURES = (
+    "coverage_80",
+    "coverage_95",
+    "brier_skill",
+    "spiegelhalter_z",
+    "told_brier_skill",
+    "told_spiegelhalter_z",
+)
+
+
 def calibration_downloads(results: dict[str, Any] | None) -> dict[str, pd.DataFrame]:
     """The figures of the page's three calibration tables, unrounded, for their CSV downloads
     (named by :data:`DOWNLOADS`); tables with their columns and no rows when no run was made."""
@@ -178,17 +189,7 @@ def calibration_downloads(results: dict[str, Any] | None) -> dict[str, pd.DataFr
                 "world": key,
                 "label": world["label"],
                 "paths": world["paths"],
-                **{
-                    name: world.get(name)
-                    for name in (
-                        "coverage_80",
-                        "coverage_95",
-                        "brier_skill",
-                        "spiegelhalter_z",
-                        "told_brier_skill",
-                        "told_spiegelhalter_z",
-                    )
-                },
+                **{name: world.get(name) for name in _WORLD_FIGURES},
             }
         )
         for status in STATUSES:
@@ -204,17 +205,7 @@ def calibration_downloads(results: dict[str, Any] | None) -> dict[str, pd.DataFr
             )
     columns = {
         "change_test": ["dispersion", "monthly_mean", "true_fall", "called_clear"],
-        "projection": [
-            "world",
-            "label",
-            "paths",
-            "coverage_80",
-            "coverage_95",
-            "brier_skill",
-            "spiegelhalter_z",
-            "told_brier_skill",
-            "told_spiegelhalter_z",
-        ],
+        "projection": ["world", "label", "paths", *_WORLD_FIGURES],
         "statuses": ["world", "label", "status", "paths", "goal_met"],
     }
     rows = {"change_test": change, "projection": projection, "statuses": statuses}
