@@ -210,10 +210,12 @@ POOLED = "the areas' overall rate"
 FUNNEL_FILE, FUNNEL_PHONE_FILE = "funnel.svg", "funnel-phone.svg"
 
 
-def _funnel(table: pd.DataFrame, populations: pd.DataFrame, out: Path) -> pd.DataFrame | None:
+def _funnel(
+    table: pd.DataFrame, populations: pd.DataFrame, out: Path
+) -> tuple[pd.DataFrame, str] | None:
     """The funnel plot of recorded crime per 1,000 residents (:data:`FUNNEL_FILE`), when every
     area's population is known, its title the finding; its table
-    (:func:`csa_stats.analysis.peers.funnel`), or ``None``."""
+    (:func:`csa_stats.analysis.peers.funnel`) and that finding, or ``None``."""
     # drawing's libraries imported here: a build of one area (csa-stats build) never needs them
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
@@ -243,13 +245,13 @@ def _funnel(table: pd.DataFrame, populations: pd.DataFrame, out: Path) -> pd.Dat
     plt.close(fig)
     plt.close(phone)
     atomic_write(out / "funnel.csv", lambda tmp: rates.round(3).rename_axis("area").to_csv(tmp))
-    return rates
+    return rates, finding
 
 
 def _page(
     editions: list[Edition],
     table: pd.DataFrame,
-    funnel: pd.DataFrame | None,
+    funnel: tuple[pd.DataFrame, str] | None,
     populations: pd.DataFrame,
     built: dt.date,
 ) -> str:
@@ -268,16 +270,13 @@ def _page(
         for r in table.itertuples()
     )
     if funnel is not None:
-        from csa_stats.presentation.narrative import funnel_finding
-
+        rates, finding = funnel
         alt = (
             "Funnel plot of recorded crime per 1,000 residents against population for "
-            f"{len(funnel)} local authorities, {p.label}, with 95% and 99.8% control limits "
+            f"{len(rates)} local authorities, {p.label}, with 95% and 99.8% control limits "
             f"around {POOLED}: "
-            + "; ".join(f"{name} {row['rate']:,.1f}" for name, row in funnel.iterrows())
-            + f". The areas' overall rate is {funnel['pooled_rate'].iloc[0]:,.1f}. "
-            + funnel_finding(funnel["outside"].to_dict(), FUNNEL_SUBJECT, POOLED)
-            + "."
+            + "; ".join(f"{name} {row['rate']:,.1f}" for name, row in rates.iterrows())
+            + f". The areas' overall rate is {rates['pooled_rate'].iloc[0]:,.1f}. {finding}."
         )
         source = e(str(populations["source"].iloc[0]))
         comparison = (

@@ -34,7 +34,8 @@ def drop_thebe(app: Any, pagename: str, templatename: str, context: dict, doctre
 
 def add_style_sheet(app: Any) -> None:
     """Copy the package's style sheets and script with the site's static files and link them from
-    every page: ``site.css`` and ``site.js`` (which marks a table that scrolls sideways) always; for print, ``print.css`` and the edition's page margins, written
+    every page: ``site.css`` and ``site.js`` (which marks a table that scrolls sideways) always;
+    for print, ``print.css`` and the edition's page margins, written
     when the build finishes (:mod:`csa_stats.build.print_style`)."""
     app.config.html_static_path.append(str(STATIC_DIR))
     app.add_css_file("site.css")
