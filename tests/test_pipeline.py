@@ -421,6 +421,46 @@ def test_a_kept_kernel_gives_the_next_chapter_an_empty_namespace_and_its_own_fol
     assert numbers == [1, 2, 3, 4], numbers
 
 
+def test_kernels_started_ahead_have_imported_the_chapters_modules_and_serve_every_chapter(
+    tmp_path: Path,
+) -> None:
+    """A build starts its kernels before it reads its edition: two started ahead serve three
+    chapters (no third is started), a chapter finds the chapters' modules already imported
+    though its notebook imports none, and the warm-up leaves no name in its namespace."""
+    from csa_stats.build.execute import KernelPool, run_or_reuse
+    from csa_stats.chapters import ChapterSpec
+
+    probe = (
+        "import sys\n"
+        "print('csa_stats.chapters.wards' in sys.modules, 'geopandas' in sys.modules,"
+        " {'_gc', '_importlib', '_name'} & set(globals()),"
+        " sorted(n for n in globals() if not n.startswith('_') and n != 'sys'))"
+    )
+    cache = tmp_path / "cache"
+    with KernelPool() as kernels:
+        kernels.start(2)
+        assert kernels.started == 2
+        entries = [
+            run_or_reuse(
+                ChapterSpec(name, name, name, ()),
+                "",
+                _tiny_notebook(tmp_path / f"{name}.ipynb", probe),
+                cache,
+                key * 32,
+                kernels,
+            )[0]
+            for name, key in (("one", "a"), ("two", "b"), ("three", "c"))
+        ]
+        started = kernels.started
+    assert started == 2
+    for entry in entries:
+        nb = nbformat.read(next(entry.glob("*.ipynb")), as_version=4)
+        printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+        # the notebook's own names only: its parameter (the injected cell's), nothing else
+        names = "['In', 'Out', 'edition', 'exit', 'get_ipython', 'open', 'quit']"
+        assert printed.strip() == f"True True set() {names}", printed
+
+
 def test_the_data_statement_counts_the_records_the_gaps_and_those_with_no_ward(
     make_incidents,
 ) -> None:

@@ -224,17 +224,19 @@ def monthly_totals(incidents: pd.DataFrame) -> pd.DataFrame:
         Columns ``month`` (``YYYY-MM``), ``ward_code``, ``crimes``, ``asb``; one row per month and
         ward with any record. A month with no row is a month the edition does not cover.
     """
-    month = pd.to_datetime(incidents["month"]).dt.strftime("%Y-%m")
     crime = incidents["is_crime"].to_numpy(dtype=bool)
     frame = pd.DataFrame(
         {
-            "month": month.to_numpy(),
+            "month": pd.to_datetime(incidents["month"]).to_numpy(),
             "ward_code": incidents["ward_code"].astype(str).to_numpy(),
             "crimes": crime.astype(int),
             "asb": (~crime).astype(int),
         }
     )
-    return frame.groupby(["month", "ward_code"], as_index=False)[["crimes", "asb"]].sum()
+    totals = frame.groupby(["month", "ward_code"], as_index=False)[["crimes", "asb"]].sum()
+    # months written as text after the sums: a few hundred rows to format, not every record
+    totals["month"] = totals["month"].dt.strftime("%Y-%m")
+    return totals
 
 
 def _sum(

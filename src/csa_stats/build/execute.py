@@ -26,11 +26,12 @@ import nbformat
 from tqdm import tqdm
 
 from csa_stats import paths
-from csa_stats.chapters import ChapterSpec
+from csa_stats.chapters import CHAPTERS, ChapterSpec
 from csa_stats.errors import BuildError
 from csa_stats.files import file_digest, write_text
 
 if TYPE_CHECKING:
+    from jupyter_client.blocking.client import BlockingKernelClient
     from jupyter_client.manager import KernelManager
 
 #: Cached runs kept per chapter (for example the default period and a few others).
@@ -99,33 +100,74 @@ def _source_cell_number(source: Path, executed: Path) -> int | None:
         return None
 
 
+#: The modules every chapter needs, imported by a new kernel as soon as it starts (a build starts
+#: its kernels before it reads its edition, so the two overlap): the chapters' own modules and
+#: the libraries they import only when they draw (geopandas and mapclassify, for the maps).
+WARM_UP_MODULES = (
+    "matplotlib.pyplot",
+    "IPython.display",
+    "geopandas",
+    "mapclassify",
+    "csa_stats.chapters.context",
+    "csa_stats.presentation.narrative",
+    *sorted({f"csa_stats.chapters.{spec.module}" for spec in CHAPTERS}),
+)
+
+#: What a new kernel runs first, not waited for. ``gc.freeze()`` then sets everything imported
+#: aside from the cycle collector: emptying the namespace between chapters (``%reset``, which
+#: collects) walks only the last chapter's objects, not every module's (0.2-0.5 s a chapter).
+#: Frozen objects are still freed when nothing refers to them.
+_WARM_UP = (
+    "import gc as _gc, importlib as _importlib\n"
+    "for _name in {modules!r}:\n"
+    "    _importlib.import_module(_name)\n"
+    "_gc.freeze()\n"
+    "del _gc, _importlib, _name\n"
+)
+
+
+class Kernel:
+    """A kernel of the pool: its manager, and the one client the build talks to it through
+    (connected once; a new client waits about 0.2 s for the kernel's messages to settle)."""
+
+    def __init__(self, manager: KernelManager, client: BlockingKernelClient) -> None:
+        self.manager = manager
+        self.client = client
+        self.ready = False  # answered once: the client need not wait for it again
+
+    def shut(self) -> None:
+        with contextlib.suppress(Exception):  # already gone: nothing to stop
+            self.client.stop_channels()
+        with contextlib.suppress(Exception):
+            self.manager.shutdown_kernel(now=True)
+
+
 class KernelPool:
     """The kernels a build runs its chapters in, kept from one chapter to the next.
 
-    A kernel costs a few seconds to start and to import what the chapters need (pandas,
-    statsmodels, matplotlib); a build runs seven chapters, and a build of every area of a force
+    A kernel costs seconds to start and to import what the chapters need (pandas, statsmodels,
+    matplotlib, geopandas); a build runs seven chapters, and a build of every area of a force
     seven for each area. So each kernel is kept: a chapter takes an idle one (or starts one), runs
     in it after the kernel's namespace is reset and its working folder set to the chapter's, and
-    gives it back; the modules it imported stay imported. Nothing else carries over: ``%reset``
-    empties the namespace (and restarts the execution count, so an executed notebook is numbered
-    as if its kernel were new), every figure is closed, and every number a chapter shows is made
-    from its edition. nbval runs each committed notebook in a fresh kernel and finds the same
-    outputs. Kernels talk over Unix sockets in a private folder, not TCP on the loopback (which
-    anyone on the machine can reach).
+    gives it back; the modules it imported stay imported. A build starts its kernels
+    (:meth:`start`) before it reads its edition, and each imports :data:`WARM_UP_MODULES`
+    meanwhile. Nothing else carries over: ``%reset`` empties the namespace (and restarts the
+    execution count, so an executed notebook is numbered as if its kernel were new), every figure
+    is closed, and every number a chapter shows is made from its edition. nbval runs each
+    committed notebook in a fresh kernel and finds the same outputs. Kernels talk over Unix
+    sockets in a private folder, not TCP on the loopback (which anyone on the machine can reach).
     """
 
     def __init__(self) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="csa-kernels-"))
-        self._idle: list[KernelManager] = []
-        self._all: list[KernelManager] = []
+        self._idle: list[Kernel] = []
+        self._all: list[Kernel] = []
         self._lock = threading.Lock()
         self._numbered = 0
 
-    def acquire(self) -> KernelManager:
-        """An idle kernel, or a new one."""
+    def _new(self) -> Kernel:
+        """Start a kernel and send it :data:`_WARM_UP` (not waited for)."""
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
             # each kernel its own sockets: a number no other kernel of the pool has had
             self._numbered += 1
             number = self._numbered
@@ -138,9 +180,26 @@ class KernelPool:
         config.KernelManager.ip = str(self._folder / f"kernel-{number}")
         manager = KernelManager(kernel_name="python3", config=config)
         manager.start_kernel()
+        client = manager.client()
+        client.start_channels()
+        kernel = Kernel(manager, client)
         with self._lock:
-            self._all.append(manager)
-        return manager
+            self._all.append(kernel)
+        client.execute(_WARM_UP.format(modules=WARM_UP_MODULES), store_history=False)
+        return kernel
+
+    def start(self, count: int) -> None:
+        """Start kernels until there are ``count``, each importing the chapters' modules while
+        the caller goes on."""
+        while self.started < count:
+            self.release(self._new())
+
+    def acquire(self) -> Kernel:
+        """An idle kernel, or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop(0)  # the first started: the furthest on with its imports
+        return self._new()
 
     @property
     def started(self) -> int:
@@ -148,24 +207,24 @@ class KernelPool:
         with self._lock:
             return len(self._all)
 
-    def release(self, manager: KernelManager) -> None:
+    def release(self, kernel: Kernel) -> None:
         """Give a kernel back for the next chapter."""
         with self._lock:
-            self._idle.append(manager)
+            self._idle.append(kernel)
 
-    def discard(self, manager: KernelManager) -> None:
+    def discard(self, kernel: Kernel) -> None:
         """Shut down a kernel that failed (it is not given to another chapter)."""
         with self._lock:
-            if manager in self._all:
-                self._all.remove(manager)
-        _shut(manager)
+            if kernel in self._all:
+                self._all.remove(kernel)
+        kernel.shut()
 
     def close(self) -> None:
         """Shut down every kernel."""
         with self._lock:
-            managers, self._all, self._idle = self._all, [], []
-        for manager in managers:
-            _shut(manager)
+            kernels, self._all, self._idle = self._all, [], []
+        for kernel in kernels:
+            kernel.shut()
         shutil.rmtree(self._folder, ignore_errors=True)
 
     def __enter__(self) -> KernelPool:
@@ -175,35 +234,29 @@ class KernelPool:
         self.close()
 
 
-def _shut(manager: KernelManager) -> None:
-    with contextlib.suppress(Exception):  # already gone: nothing to stop
-        manager.shutdown_kernel(now=True)
-
-
 #: Run in a kept kernel before each chapter: the chapter's own working folder (where its figures
-#: and downloads go; first, as the last chapter's folder may be gone), no figure left open, and
-#: an empty namespace.
+#: and downloads go; first, as the last chapter's folder may be gone), no figure left open, an
+#: empty namespace, and what survived that (modules imported by the last chapter, caches) set
+#: aside from the cycle collector as the warm-up's imports were.
 _PRELUDE = (
     "import os as _os, matplotlib.pyplot as _plt\n"
     "_os.chdir({workdir!r})\n"
     "_plt.close('all')\n"
     "del _os, _plt\n"
     "get_ipython().run_line_magic('reset', '-f')\n"
+    "__import__('gc').freeze()\n"
 )
 
 
-def _prepare(manager: KernelManager, workdir: Path) -> None:
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=120)
-        reply = client.execute_interactive(
-            _PRELUDE.format(workdir=str(workdir)), timeout=120, store_history=False
-        )
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"the kernel could not be prepared: {reply['content']}")
-    finally:
-        client.stop_channels()
+def _prepare(kernel: Kernel, workdir: Path) -> None:
+    if not kernel.ready:  # answers once its warm-up is done (a kernel runs one request at a time)
+        kernel.client.wait_for_ready(timeout=120)
+        kernel.ready = True
+    reply = kernel.client.execute_interactive(
+        _PRELUDE.format(workdir=str(workdir)), timeout=120, store_history=False
+    )
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"the kernel could not be prepared: {reply['content']}")
 
 
 def execute(
@@ -216,7 +269,7 @@ def execute(
     from papermill.parameterize import parameterize_notebook
 
     target = workdir / f"{spec.name}.ipynb"
-    manager: KernelManager | None = None
+    kernel: Kernel | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="csa-title-") as scratch:
             nb = nbformat.read(titled_notebook(source, chapter_title(spec), Path(scratch)), 4)
@@ -224,9 +277,11 @@ def execute(
             cell.metadata.setdefault("tags", [])
         nb.metadata.setdefault("papermill", {})
         nb = parameterize_notebook(nb, {"edition": edition, **spec.parameters})
-        manager = kernels.acquire()
-        _prepare(manager, workdir)
-        client = NotebookClient(nb, km=manager, kernel_name="python3")
+        kernel = kernels.acquire()
+        _prepare(kernel, workdir)
+        client = NotebookClient(nb, km=kernel.manager, kernel_name="python3")
+        client.kc = kernel.client  # the kernel's own client, ready: not a new one that waits
+        kernel.client.allow_stdin = False
         try:
             client.execute()
         except CellExecutionError as error:
@@ -237,14 +292,14 @@ def execute(
             ) from None
         nbformat.write(client.nb, target)
     except BuildError:
-        if manager is not None:
-            kernels.release(manager)  # a cell raised; the kernel is well
+        if kernel is not None:
+            kernels.release(kernel)  # a cell raised; the kernel is well
         raise
     except Exception as error:  # a notebook that cannot be read, a kernel that died
-        if manager is not None:
-            kernels.discard(manager)
+        if kernel is not None:
+            kernels.discard(kernel)
         raise BuildError(f"notebook {spec.name}: {type(error).__name__}: {error}") from None
-    kernels.release(manager)
+    kernels.release(kernel)
     tidy_executed_notebook(target)
     return target
 
@@ -322,6 +377,16 @@ def prune_cache(cache_dir: Path, names: Iterable[str], keep: int = CACHE_KEEP) -
             shutil.rmtree(old, ignore_errors=True)
 
 
+def chapters_at_once(jobs: int | None, chapters: int) -> int:
+    """How many chapters run at once: ``jobs``, default one per core, and no more than there are."""
+    return max(1, min(jobs or os.cpu_count() or 1, chapters))
+
+
+def is_cached(cache_dir: Path, name: str, key: str) -> bool:
+    """Whether a whole run of the chapter for this key is in the cache (it will not run)."""
+    return _entry_is_whole(cache_entry(cache_dir, name, key), name)
+
+
 def run_chapters(
     specs: Iterable[ChapterSpec],
     edition: str,
@@ -345,7 +410,7 @@ def run_chapters(
     specs = list(specs)
     source_dir = paths.notebooks_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
+    workers = chapters_at_once(jobs, len(specs))
     entries: dict[str, Path] = {}
     ran: list[str] = []
     errors: dict[str, BuildError] = {}

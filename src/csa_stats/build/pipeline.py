@@ -200,9 +200,36 @@ def _build(
     kernels: KernelPool | None,
 ) -> BuildResult:
     # the stages below import the data libraries; the check above needed none of them
+    from csa_stats.build.execute import KernelPool, chapters_at_once
+
+    own = kernels is None
+    pool = KernelPool() if kernels is None else kernels
+    try:
+        # the kernels start first: their imports overlap the reading of the edition
+        pool.start(chapters_at_once(jobs, len(CHAPTERS)))
+        return _build_with(
+            params, site_dir, chapters_dir, progress, today, cache_dir, jobs, force, pool, own
+        )
+    finally:
+        if own:
+            pool.close()
+
+
+def _build_with(
+    params: RunParameters,
+    site_dir: Path,
+    chapters_dir: Path | None,
+    progress: bool,
+    today: dt.date | None,
+    cache_dir: Path,
+    jobs: int | None,
+    force: bool,
+    kernels: KernelPool,
+    own_kernels: bool,
+) -> BuildResult:
     from csa_stats import edition as editions
     from csa_stats.build.book import build_book, stage_sources
-    from csa_stats.build.execute import run_chapters
+    from csa_stats.build.execute import is_cached, run_chapters
     from csa_stats.build.pages import write_config, write_generated
 
     # 1. the edition: every input read and checked once (or the unchanged one reused)
@@ -216,6 +243,8 @@ def _build(
     site_key = fingerprint.site_key(keys, edition.manifest)
     if not force and is_up_to_date(site_dir, chapters_dir, site_key, names):
         return _as_it_was(site_dir, chapters_dir, edition.params)
+    if own_kernels and all(is_cached(cache_dir, name, keys[name]) for name in names):
+        kernels.close()  # no chapter will run: the book is built without kernels busy beside it
 
     built = today or dt.date.today()
     paths.build_dir().mkdir(parents=True, exist_ok=True)

@@ -15,10 +15,9 @@ import pandas as pd
 
 from csa_stats import paths
 from csa_stats.analysis import spc
-from csa_stats.analysis.measures import load_change_policy
 from csa_stats.reference.definitions import load_serious_violence
 from csa_stats.reference.plan import load_plan, plan_name
-from csa_stats.reference.policy import load_disclosure_policy, load_spc_rules
+from csa_stats.reference.policy import load_change_policy, load_disclosure_policy, load_spc_rules
 from csa_stats.reference.published import published_figures
 
 

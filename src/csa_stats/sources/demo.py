@@ -19,8 +19,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from scipy.optimize import brentq
-from scipy.special import gammaincinv
 
 from csa_stats import paths
 from csa_stats.files import atomic_write
@@ -195,6 +193,8 @@ def month_noise(
     seasons alone give more (``extra / structure`` a month). Below ``floor`` the variance stops
     growing, so the dispersion of the smallest series falls towards 1, as it does in real data.
     """
+    from scipy.special import gammaincinv  # the generator's alone: reading the demo needs no scipy
+
     expected = np.asarray(expected, dtype=float)
     variance = extra / np.maximum(expected, floor) - structure
     # One uniform per cell, turned into a gamma quantile: the same draws whatever the parameters,
@@ -348,6 +348,8 @@ def _solve_city_centre_weight(
     counts: pd.Series, tilt: dict[str, float], other_weight: float, target_share: float
 ) -> float:
     """The city-centre base weight giving it ``target_share`` of the expected counts."""
+    from scipy.optimize import brentq  # the generator's alone: reading the demo needs no scipy
+
     n = counts.to_numpy(dtype=float)
     t = np.array([tilt.get(code, 1.0) for code in counts.index])
 
