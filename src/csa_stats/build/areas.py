@@ -31,8 +31,9 @@ from csa_stats.build.pipeline import BuildResult, build
 from csa_stats.build.publish import check_output_folder
 from csa_stats.edition import Edition, prepare_edition
 from csa_stats.errors import ParameterError
-from csa_stats.files import atomic_write, write_text
+from csa_stats.files import write_text
 from csa_stats.params import ALL_AREAS, RunParameters
+from csa_stats.presentation.downloads import write_csv
 from csa_stats.reference.geography import resolve_area
 from csa_stats.sources.inputs import read_deadline
 from csa_stats.sources.population import read_lad_population
@@ -193,7 +194,7 @@ def write_index(
     )
     output.mkdir(parents=True, exist_ok=True)
     # each file written whole (the sites beside it are each published whole by their builds)
-    atomic_write(output / "areas.csv", lambda tmp: table.to_csv(tmp, index=False))
+    write_csv(table, output / "areas.csv", index=False)
     funnel = _funnel(table, populations, output)
     write_text(output / "index.html", _page(editions, table, funnel, populations, built))
     write_text(
@@ -244,7 +245,7 @@ def _funnel(
     charts.save_svg(fig, out / FUNNEL_FILE)
     plt.close(fig)
     plt.close(phone)
-    atomic_write(out / "funnel.csv", lambda tmp: rates.round(3).rename_axis("area").to_csv(tmp))
+    write_csv(rates.round(3).rename_axis("area"), out / "funnel.csv")
     return rates, finding
 
 

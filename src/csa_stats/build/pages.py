@@ -14,6 +14,7 @@ import yaml
 from csa_stats import __version__, paths
 from csa_stats.edition import Edition
 from csa_stats.files import write_text
+from csa_stats.presentation.downloads import write_csv
 from csa_stats.presentation.text import md_text, one_line
 
 
@@ -167,12 +168,12 @@ def write_generated(generated: Path, edition: Edition, executed: Path, built: dt
     write_text(generated / "data_quality.md", data_statement(edition.incidents, edition.findings))
     text, table = reconciliation(edition, "reconciliation.csv")
     write_text(generated / "reconciliation.md", text)
-    write_text(generated / "reconciliation.csv", table.to_csv(index=False))
+    write_csv(table, generated / "reconciliation.csv", index=False)
     from csa_stats.presentation import methodology
 
     tables = methodology.calibration_downloads(methodology.calibration_results())
     for key, name in methodology.DOWNLOADS.items():
-        write_text(generated / name, tables[key].to_csv(index=False))
+        write_csv(tables[key], generated / name, index=False)
     box = executed / paths.FRONT_PAGE_BOX
     write_text(
         generated / "serious_violence.md", box.read_text(encoding="utf-8") if box.is_file() else ""

@@ -16,6 +16,7 @@ from csa_stats.analysis.indicators import latest_changes
 from csa_stats.analysis.measures import load_change_policy
 from csa_stats.analysis.plan import load_plan, plan_rows
 from csa_stats.chapters.context import Chapter
+from csa_stats.presentation.downloads import write_csv
 from csa_stats.presentation.narrative import counted
 from csa_stats.presentation.sparklines import sparkline
 from csa_stats.presentation.tables import fmt_count, fmt_signed_pct
@@ -178,7 +179,9 @@ def priority_section(ch: Chapter, key: str, rows: pd.DataFrame) -> str:
     name = f"plan-{key.replace('_', '-')}"
     downloads = ch.out_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    rows.drop(columns=["series"], errors="ignore").to_csv(downloads / f"{name}.csv", index=False)
+    write_csv(
+        rows.drop(columns=["series"], errors="ignore"), downloads / f"{name}.csv", index=False
+    )
     e = html.escape
     body = []
     for objective, group in rows.groupby("objective", sort=False):

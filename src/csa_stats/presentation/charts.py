@@ -18,6 +18,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter
 from csa_stats.analysis.spc import XmR, point_variations
 from csa_stats.files import atomic_write
 from csa_stats.params import Window
+from csa_stats.presentation.downloads import write_csv
 from csa_stats.presentation.text import option_text
 
 STYLE = Path(__file__).with_name("style") / "csa.mplstyle"
@@ -267,7 +268,7 @@ def publish_figure(
     add_subtitle(fig, subtitle)
     save_svg(fig, figures / f"{name}.svg")
     plt.close(fig)
-    data.to_csv(downloads / f"{name}.csv")
+    write_csv(data, downloads / f"{name}.csv")
     caption = f"{caption} " if caption else ""
     return both_layouts(
         name, alt, f"{caption}[Download the chart's data (CSV)](downloads/{name}.csv)"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from csa_stats.presentation.downloads import write_csv
 from csa_stats.presentation.text import md_text
 from csa_stats.reference.policy import load_disclosure_policy
 
@@ -151,7 +152,7 @@ def publish_table(
         hidden = withheld.reindex(index=table.index, columns=table.columns, fill_value=False)
         hidden = hidden.fillna(False).astype(bool)
         table = table.astype(object).mask(hidden, load_disclosure_policy().shown_as)
-    table.to_csv(downloads / f"{name}.csv", na_rep=na_rep)
+    write_csv(table, downloads / f"{name}.csv", na_rep=na_rep)
     headings = ([index_label] if index_label else []) + [h for h, _ in columns.values()]
     aligns = ["---"] * (1 if index_label else 0) + ["--:"] * len(columns)
     lines = ["| " + " | ".join(headings) + " |", "|" + "|".join(aligns) + "|"]
