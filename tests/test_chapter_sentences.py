@@ -309,3 +309,31 @@ def test_one_complete_year_is_said_in_the_singular(falling) -> None:
         "before."
     )
     assert "Of the 1 complete years" not in sentence
+
+
+def test_the_plans_notes_on_indicators_and_peers_speak_to_readers(make_incidents, area, tmp_path):
+    from csa_stats.chapters import plan_on_a_page
+    from csa_stats.chapters.context import Chapter
+    from csa_stats.edition import in_memory
+    from csa_stats.params import parse_parameters
+    from csa_stats.sources.population import read_population
+
+    rows = [("2024-05", "46", next(iter(area.wards)))]
+    demo = parse_parameters({"period_end": "2025-03"})
+    ch = Chapter(in_memory(demo, area, make_incidents(rows), read_population(area)), tmp_path)
+    note = plan_on_a_page.indicators_note(ch)
+    assert "are **demonstration values**" in note
+    assert note.endswith(
+        "A partnership's own figures replace them when it builds the publication with them "
+        "(for analysts: `--indicators FILE`).\n:::\n"
+    )
+    assert plan_on_a_page.peers_section(ch) == (
+        f"No comparison with the other areas of {area.name}'s police force in this edition: it "
+        "needs police.uk's files for the whole force (for analysts: "
+        "`--peers FOLDER --lookups ONS_LOOKUPS`).\n"
+    )
+    ours = tmp_path / "our-indicators.csv"
+    ours.write_text("")  # the note names the file; its contents are the edition's to check
+    own = parse_parameters({"period_end": "2025-03", "indicators_path": str(ours)})
+    ch = Chapter(in_memory(own, area, make_incidents(rows), read_population(area)), tmp_path)
+    assert plan_on_a_page.indicators_note(ch) == "Supplementary indicators: our-indicators.csv.\n"

@@ -252,8 +252,9 @@ def indicators_note(ch: Chapter) -> str:
         "The supplementary indicators on this page (youth justice, reoffending, hospital admissions, "
         "the residents' survey, fly-tipping, referrals, modern slavery cases) are **demonstration "
         "values**, except those whose source names a published figure (first-time entrants "
-        "2019/20 to 2021/22; the 2024 crime survey's shares). Replace them with "
-        "`--indicators FILE`.\n:::\n"
+        "2019/20 to 2021/22; the 2024 crime survey's shares). A partnership's own figures "
+        "replace them when it builds the publication with them (for analysts: "
+        "`--indicators FILE`).\n:::\n"
     )
 
 
@@ -266,8 +267,9 @@ def peers_section(ch: Chapter) -> str:
     records, populations = ch.edition.peers, ch.edition.peer_population
     if records is None or populations is None:
         return (
-            "No comparison in this edition: it needs police.uk force files, which hold every local "
-            "authority of the force (`--peers FOLDER --lookups ONS_LOOKUPS`).\n"
+            f"No comparison with the other areas of {ch.area.name}'s police force in this edition: "
+            "it needs police.uk's files for the whole force (for analysts: "
+            "`--peers FOLDER --lookups ONS_LOOKUPS`).\n"
         )
     chosen = peers.peer_measures(records)
     counts = peers.lad_counts(records, ch.params.period, chosen, ch.area)

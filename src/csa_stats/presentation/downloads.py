@@ -41,7 +41,9 @@ def _cell(value: object) -> object:
 def csv_text(frame: pd.DataFrame, **options: Any) -> str:
     """``frame`` as CSV text, its numbers written by :func:`csv_number`; ``options`` are
     :meth:`pandas.DataFrame.to_csv`'s (``index``, ``na_rep``...)."""
-    mixed = [number for number, dtype in enumerate(frame.dtypes) if pd.api.types.is_object_dtype(dtype)]
+    mixed = [
+        number for number, dtype in enumerate(frame.dtypes) if pd.api.types.is_object_dtype(dtype)
+    ]
     if mixed:
         frame = frame.copy()
         for number in mixed:
