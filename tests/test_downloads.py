@@ -35,3 +35,20 @@ def test_a_table_of_counts_rates_and_withheld_cells_is_written_as_worked_by_hand
         "Serious violence,761,993,,30,18\n"
         "Feel unsafe after dark,63.2,,5.2,[c],\n"
     )
+
+
+def test_a_tables_unnamed_index_is_headed_in_its_csv_as_on_the_page(tmp_path) -> None:
+    from csa_stats.presentation.tables import fmt_count, publish_table
+
+    table = pd.DataFrame({"victims": [102.0, 563.0]}, index=["Sex: female", "Sex: male"])
+    publish_table(
+        table,
+        name="victims",
+        caption="Victims by sex",
+        columns={"victims": ("Victims", fmt_count)},
+        out_dir=tmp_path,
+        index_label="Sex or age band",
+    )
+    assert (tmp_path / "downloads" / "victims.csv").read_text() == (
+        "Sex or age band,victims\nSex: female,102\nSex: male,563\n"
+    )

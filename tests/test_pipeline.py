@@ -98,10 +98,16 @@ def test_every_figure_has_alt_text_and_every_download_parses(site, chapter, expe
         alt = re.search(r'alt="([^"]*)"', image)
         assert alt and len(alt.group(1)) > 40, image
     for link in links:
-        table = pd.read_csv((html / "book/chapters" / link).resolve())
+        path = (html / "book/chapters" / link).resolve()
+        table = pd.read_csv(path)
         assert len(table) > 0
         if "ward" in link:
             assert len(table) == 18, link
+        # every column has a heading (a spreadsheet shows none for an unnamed index), and no
+        # count is written as a decimal ("761.0")
+        text = pd.read_csv(path, dtype=str, keep_default_na=False)
+        assert all(heading and not heading.startswith("Unnamed") for heading in text.columns), link
+        assert not text.stack().str.fullmatch(r"-?\d+\.0").any(), link
     assert "Demonstration data" in page
 
 

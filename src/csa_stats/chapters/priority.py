@@ -389,7 +389,7 @@ def trend_section(ch: Chapter, key: str) -> str:
     data = pd.DataFrame(
         {"recorded": series, "model": fit.fitted.round(2), "level": fit.level.round(2)}
     )
-    data.index = data.index.strftime("%Y-%m")
+    data.index = data.index.strftime("%Y-%m").rename("month")
     fig = charts.trend_chart(
         series, fit.level, fit.fitted, finding, f"{measure.unit.capitalize()} a month"
     )
@@ -422,7 +422,7 @@ def spc_section(ch: Chapter, key: str, measure: Measure, series: pd.Series) -> s
     )
     fig = charts.spc_chart(x, title, f"{measure.unit.capitalize()} a month")
     data = x.table()
-    data.index = pd.DatetimeIndex(series.index).strftime("%Y-%m")
+    data.index = pd.DatetimeIndex(series.index).strftime("%Y-%m").rename("month")
     block = charts.publish_figure(
         fig,
         f"{key}-spc",

@@ -152,7 +152,9 @@ def publish_table(
         hidden = withheld.reindex(index=table.index, columns=table.columns, fill_value=False)
         hidden = hidden.fillna(False).astype(bool)
         table = table.astype(object).mask(hidden, load_disclosure_policy().shown_as)
-    write_csv(table, downloads / f"{name}.csv", na_rep=na_rep)
+    # the CSV's first heading: the index's name, else the heading the page gives it
+    heading = None if table.index.nlevels > 1 else table.index.name or index_label
+    write_csv(table, downloads / f"{name}.csv", na_rep=na_rep, index_label=heading)
     headings = ([index_label] if index_label else []) + [h for h, _ in columns.values()]
     aligns = ["---"] * (1 if index_label else 0) + ["--:"] * len(columns)
     lines = ["| " + " | ".join(headings) + " |", "|" + "|".join(aligns) + "|"]
