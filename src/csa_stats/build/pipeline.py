@@ -10,6 +10,7 @@ front page's serious-violence box among them) come from their notebooks.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
@@ -200,89 +201,70 @@ def _build(
     kernels: KernelPool | None,
 ) -> BuildResult:
     # the stages below import the data libraries; the check above needed none of them
-    from csa_stats.build.execute import KernelPool, chapters_at_once
-
-    own = kernels is None
-    pool = KernelPool() if kernels is None else kernels
-    try:
-        # the kernels start first: their imports overlap the reading of the edition
-        pool.start(chapters_at_once(jobs, len(CHAPTERS)))
-        return _build_with(
-            params, site_dir, chapters_dir, progress, today, cache_dir, jobs, force, pool, own
-        )
-    finally:
-        if own:
-            pool.close()
-
-
-def _build_with(
-    params: RunParameters,
-    site_dir: Path,
-    chapters_dir: Path | None,
-    progress: bool,
-    today: dt.date | None,
-    cache_dir: Path,
-    jobs: int | None,
-    force: bool,
-    kernels: KernelPool,
-    own_kernels: bool,
-) -> BuildResult:
     from csa_stats import edition as editions
     from csa_stats.build.book import build_book, stage_sources
-    from csa_stats.build.execute import is_cached, run_chapters
+    from csa_stats.build.execute import KernelPool, chapters_at_once, is_cached, run_chapters
     from csa_stats.build.pages import write_config, write_generated
 
-    # 1. the edition: every input read and checked once (or the unchanged one reused)
-    edition = editions.prepare_edition(params, editions_dir=paths.editions_dir(cache_dir))
-    assert edition.folder is not None  # a build always writes its edition
-    chapters_dir = chapters_dir or _chapters_dir(edition.folder)
-    names = [spec.name for spec in CHAPTERS]
+    with contextlib.ExitStack() as own:
+        if kernels is None:  # this build's own kernels, shut down at its end
+            kernels = own.enter_context(KernelPool())
+        # 0. the kernels start first: their imports overlap the reading of the edition
+        kernels.start(chapters_at_once(jobs, len(CHAPTERS)))
 
-    # 2. what changed: each chapter's key, and the site's
-    keys = fingerprint.chapter_keys(edition.manifest, CHAPTERS)
-    site_key = fingerprint.site_key(keys, edition.manifest)
-    if not force and is_up_to_date(site_dir, chapters_dir, site_key, names):
-        return _as_it_was(site_dir, chapters_dir, edition.params)
-    if own_kernels and all(is_cached(cache_dir, name, keys[name]) for name in names):
-        kernels.close()  # no chapter will run: the book is built without kernels busy beside it
+        # 1. the edition: every input read and checked once (or the unchanged one reused)
+        edition = editions.prepare_edition(params, editions_dir=paths.editions_dir(cache_dir))
+        assert edition.folder is not None  # a build always writes its edition
+        chapters_dir = chapters_dir or _chapters_dir(edition.folder)
+        names = [spec.name for spec in CHAPTERS]
 
-    built = today or dt.date.today()
-    paths.build_dir().mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="staging-", dir=paths.build_dir()) as tmp:
-        staging = Path(tmp)
-        stage_sources(paths.project_root(), staging)
-        executed = staging / "book" / "chapters"
-        # 3. the chapters whose keys changed, each given the edition
-        ran = run_chapters(
-            CHAPTERS,
-            editions.manifest_path(edition),
-            keys,
-            executed,
-            cache_dir,
-            progress,
-            jobs,
-            kernels,
+        # 2. what changed: each chapter's key, and the site's
+        keys = fingerprint.chapter_keys(edition.manifest, CHAPTERS)
+        site_key = fingerprint.site_key(keys, edition.manifest)
+        if not force and is_up_to_date(site_dir, chapters_dir, site_key, names):
+            return _as_it_was(site_dir, chapters_dir, edition.params)
+        if all(is_cached(cache_dir, name, keys[name]) for name in names):
+            own.close()  # no chapter will run: the book is built without kernels busy beside it
+
+        built = today or dt.date.today()
+        paths.build_dir().mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="staging-", dir=paths.build_dir()) as tmp:
+            staging = Path(tmp)
+            stage_sources(paths.project_root(), staging)
+            executed = staging / "book" / "chapters"
+            # 3. the chapters whose keys changed, each given the edition
+            ran = run_chapters(
+                CHAPTERS,
+                editions.manifest_path(edition),
+                keys,
+                executed,
+                cache_dir,
+                progress,
+                jobs,
+                kernels,
+            )
+            fault_point("notebooks-done")
+            # 4. the generated pages, and the book
+            write_generated(staging / "book" / "_generated", edition, executed, built)
+            write_config(staging, edition, built)
+            html = build_book(staging)
+            fault_point("book-built")
+            # 5. publish: the executed notebooks, then the site in one exchange
+            published = publish_notebooks(executed, chapters_dir)
+            fault_point("notebooks-published")
+            write_text(
+                html / paths.SITE_MARKER,
+                json.dumps(
+                    stamp(site_key, chapters_dir, names, _request(params, edition)), indent=1
+                ),
+            )
+            swap_in(html, site_dir)
+            fault_point("published")
+        editions.prune(paths.editions_dir(cache_dir))
+        return BuildResult(
+            site=site_dir,
+            notebooks=tuple(published),
+            params=edition.params,
+            executed=tuple(ran),
+            findings=edition.findings,
         )
-        fault_point("notebooks-done")
-        # 4. the generated pages, and the book
-        write_generated(staging / "book" / "_generated", edition, executed, built)
-        write_config(staging, edition, built)
-        html = build_book(staging)
-        fault_point("book-built")
-        # 5. publish: the executed notebooks, then the site in one exchange
-        published = publish_notebooks(executed, chapters_dir)
-        fault_point("notebooks-published")
-        write_text(
-            html / paths.SITE_MARKER,
-            json.dumps(stamp(site_key, chapters_dir, names, _request(params, edition)), indent=1),
-        )
-        swap_in(html, site_dir)
-        fault_point("published")
-    editions.prune(paths.editions_dir(cache_dir))
-    return BuildResult(
-        site=site_dir,
-        notebooks=tuple(published),
-        params=edition.params,
-        executed=tuple(ran),
-        findings=edition.findings,
-    )
