@@ -116,7 +116,8 @@ WARM_UP_MODULES = (
 #: What a new kernel runs first, not waited for. ``gc.freeze()`` then sets everything imported
 #: aside from the cycle collector: emptying the namespace between chapters (``%reset``, which
 #: collects) walks only the last chapter's objects, not every module's (0.2-0.5 s a chapter).
-#: Frozen objects are still freed when nothing refers to them.
+#: Frozen objects are still freed by reference counting; only cycles among them would stay, and
+#: ``%reset`` collects a chapter's cycles before the prelude freezes what survived it.
 _WARM_UP = (
     "import gc as _gc, importlib as _importlib\n"
     "for _name in {modules!r}:\n"
@@ -171,7 +172,8 @@ class KernelPool:
             # each kernel its own sockets: a number no other kernel of the pool has had
             self._numbered += 1
             number = self._numbered
-        # the kernel machinery imported when a chapter runs: a build with nothing to run needs none
+        # the kernel machinery imported only when a kernel starts: `csa-stats --help` and a
+        # rebuild with nothing changed need none
         from jupyter_client.manager import KernelManager
         from traitlets.config import Config
 
@@ -180,11 +182,18 @@ class KernelPool:
         config.KernelManager.ip = str(self._folder / f"kernel-{number}")
         manager = KernelManager(kernel_name="python3", config=config)
         manager.start_kernel()
-        client = manager.client()
-        client.start_channels()
+        try:
+            client = manager.client()
+            client.start_channels()
+        except BaseException:  # no kernel left running that the pool does not know of
+            with contextlib.suppress(Exception):
+                manager.shutdown_kernel(now=True)
+            raise
         kernel = Kernel(manager, client)
         with self._lock:
             self._all.append(kernel)
+        # not waited for, nor its reply read: an import that fails costs only speed, and the
+        # chapter that needs it names the error
         client.execute(_WARM_UP.format(modules=WARM_UP_MODULES), store_history=False)
         return kernel
 

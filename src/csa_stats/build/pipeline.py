@@ -225,6 +225,7 @@ def _build(
             return _as_it_was(site_dir, chapters_dir, edition.params)
         if all(is_cached(cache_dir, name, keys[name]) for name in names):
             own.close()  # no chapter will run: the book is built without kernels busy beside it
+            kernels = None  # not the closed pool: a chapter found damaged after all starts its own
 
         built = today or dt.date.today()
         paths.build_dir().mkdir(parents=True, exist_ok=True)
