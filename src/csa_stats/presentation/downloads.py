@@ -25,10 +25,15 @@ def csv_number(value: float) -> str:
 
     >>> [csv_number(v) for v in (761.0, 63.2 - 58.0, -23.36354481369587, 0.000123, -0.0)]
     ['761', '5.2', '-23.3635448137', '0.000123', '0']
+    >>> csv_number(123456789012.5), csv_number(2e12), csv_number(1e20)
+    ('123456789012', '2000000000000', '1e+20')
     """
-    if math.isfinite(value) and value == round(value) and abs(value) < 10**SIGNIFICANT:
-        return str(int(value))
-    return repr(float(f"{value:.{SIGNIFICANT}g}"))
+    if not math.isfinite(value):
+        return repr(float(value))
+    kept = float(f"{value:.{SIGNIFICANT}g}")
+    if kept == int(kept) and abs(kept) < 1e15:  # beyond, repr's exponent is shorter
+        return str(int(kept))
+    return repr(kept)
 
 
 def _cell(value: object) -> object:
