@@ -46,13 +46,27 @@ def test_the_start_level_is_integrated_out_exactly(counts) -> None:
     )
 
 
-def test_the_chance_is_the_poisson_chance_of_the_level_the_months_give() -> None:
-    # one draw, a flat level: 10 months of 10 give a level of 10 a month; a goal "year" of 10
-    # such months has mean 100, and P(X <= 99 | 100) = 0.4867 (Poisson tables)
-    draws = wf.WorldDraws("a", np.zeros((1, 10)), np.array([10.0]), np.array([10.0]))
-    chance, shares = wf.chance_below(np.full(10, 10.0), 100, [draws])
+def test_with_the_level_known_exactly_the_chance_is_poissons() -> None:
+    # one draw, a flat level: 10 months of a million fix the level (to 0.03%); a goal "year"
+    # whose level is 1e-4 of a month's has mean 100, and P(X <= 99 | 100) = 0.4867 (Poisson
+    # tables)
+    draws = wf.WorldDraws("a", np.zeros((1, 10)), np.array([10.0]), np.array([1e-4]))
+    chance, shares = wf.chance_below(np.full(10, 1e6), 100, [draws])
     assert chance == pytest.approx(0.4867, abs=1e-4)
     assert shares == {"a": 1.0}
+
+
+def test_the_chance_carries_the_uncertainty_of_the_level_the_months_give() -> None:
+    # 10 months of 10: the level a month is gamma (shape 100, rate 10) given a flat prior on its
+    # log; a goal "year" of 10 such months, Poisson given the level. Simulated with those known
+    # parameters, P(goal total <= 99) against the forecaster's, within 3 binomial SE
+    rng = np.random.default_rng(5)
+    level = rng.gamma(100, 1 / 10, 400_000)
+    simulated = float(np.mean(rng.poisson(10 * level) <= 99))
+    draws = wf.WorldDraws("a", np.zeros((1, 10)), np.array([10.0]), np.array([10.0]))
+    chance, _ = wf.chance_below(np.full(10, 10.0), 100, [draws])
+    assert chance == pytest.approx(simulated, abs=3 * math.sqrt(0.25 / 400_000))
+    assert chance > 0.4867 + 0.005  # wider than Poisson's: the level is not known exactly
 
 
 @pytest.fixture(scope="module")
